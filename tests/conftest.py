@@ -1,0 +1,50 @@
+"""Shared fixtures. Tests use the real PostgreSQL and Redis named by DATABASE_URL / REDIS_URL."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from drillops.departments.models import Department, Organisation, Role
+
+from .factories import DepartmentFactory, MembershipFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture
+def org() -> Organisation:
+    return OrganisationFactory(slug="acme-insurance", name="Acme Insurance")
+
+
+@pytest.fixture
+def cs(org: Organisation) -> Department:
+    return DepartmentFactory(organisation=org, code="cs", name="Customer Service", name_zh="客户服务部")
+
+
+@pytest.fixture
+def risk(org: Organisation) -> Department:
+    return DepartmentFactory(organisation=org, code="risk", name="Risk Management", name_zh="风险管理部")
+
+
+@pytest.fixture
+def coordinator(org: Organisation):
+    return MembershipFactory(organisation=org, role=Role.COORDINATOR, user=UserFactory(username="coord")).user
+
+
+@pytest.fixture
+def cs_staff(org: Organisation, cs: Department):
+    return MembershipFactory(organisation=org, role=Role.STAFF, department=cs, user=UserFactory(username="cs1")).user
+
+
+@pytest.fixture
+def risk_staff(org: Organisation, risk: Department):
+    return MembershipFactory(organisation=org, role=Role.STAFF, department=risk, user=UserFactory(username="risk1")).user
+
+
+@pytest.fixture
+def observer(org: Organisation):
+    return MembershipFactory(organisation=org, role=Role.OBSERVER, user=UserFactory(username="obs1")).user
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
