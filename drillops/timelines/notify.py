@@ -1,0 +1,70 @@
+"""Signals that leave a transaction: waking the dispatcher, live fan-out, enqueueing outbox work.
+
+Each is tied to the commit of the current transaction, so nothing is announced that could
+still roll back."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+
+log = logging.getLogger(__name__)
+
+DISPATCH_CHANNEL = "drillops_dispatch"
+_redis: redis.Redis | None = None
+
+
+def redis_client() -> redis.Redis:
+    global _redis  # one pooled client per process
+    if _redis is None:
+        _redis = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    return _redis
+
+
+def live_channel(drill_id: int) -> str:
+    return f"drillops:drill:{drill_id}"
+
+
+def live_rev_key(drill_id: int) -> str:
+    return f"drillops:drill:{drill_id}:rev"
+
+
+def wake_dispatcher(reason: str = "") -> None:
+    """NOTIFY is transactional in PostgreSQL: listeners hear it when (and only if) we commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [DISPATCH_CHANNEL, reason[:100]])
+
+
+def publish_now(drill_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
+    """Bump the drill's revision (browsers poll it) and publish the change. Best effort: a
+    Redis outage must not undo or fail a committed drill action."""
+    message = json.dumps({"drill": drill_id, "kind": kind, **(data or {})}, default=str)
+    try:
+        client = redis_client()
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(live_rev_key(drill_id))
+        pipe.publish(live_channel(drill_id), message)
+        pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("live fan-out for drill %s failed: %s", drill_id, exc)
+
+
+def publish_on_commit(drill_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
+    transaction.on_commit(lambda: publish_now(drill_id, kind, data))
+
+
+def enqueue_outbox_on_commit(outbox_ids: list[int]) -> None:
+    if not outbox_ids:
+        return
+
+    def _send() -> None:
+        from drillops.timelines.tasks import enqueue_outbox  # tasks import services, not the reverse
+
+        enqueue_outbox(outbox_ids)
+
+    transaction.on_commit(_send)

@@ -1,0 +1,332 @@
+"""Every write to a drill goes through here: keyword-only, one transaction each, audited.
+
+Drill control lives in this module; acting on injects (acknowledge, act, forward, resolve)
+and the comms channel live in services_inject and are re-exported below. Permission checks
+(who may call) are the caller's job."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from drillops.core.errors import DomainError, InvalidInput
+from drillops.departments.models import Department
+from drillops.scenarios.models import Channel, Scenario, ScenarioEvent, VersionStatus
+from drillops.timelines.common import (
+    audit,
+    clean_text,
+    db_now,
+    lock_drill,
+    refuse,
+    state_changed,
+)
+from drillops.timelines.delivery import deliver_ids
+from drillops.timelines.models import (
+    Drill,
+    DrillState,
+    Inject,
+    InjectCause,
+    InjectStatus,
+    RosterEntry,
+    SeatRole,
+)
+from drillops.timelines.notify import publish_on_commit, wake_dispatcher
+from drillops.timelines.services_inject import (  # noqa: F401 - part of this module's interface
+    inject_acknowledge,
+    inject_forward,
+    inject_log_action,
+    inject_resolve,
+    message_post,
+)
+from drillops.timelines.services_state import drill_end, finish_if_done  # noqa: F401
+
+TIME_SCALE_MAX = 3600.0
+TITLE_MAX = 200
+
+
+def _check_time_scale(time_scale: Any) -> float:
+    try:
+        value = float(time_scale)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(time_scale, bool) or not math.isfinite(value) or value <= 0 or value > TIME_SCALE_MAX:
+        raise InvalidInput({"time_scale": [str(_("Must be more than 0 and at most 3600."))]})
+    return value
+
+
+def drill_create(
+    *,
+    scenario: Scenario,
+    name: str,
+    by: Any,
+    time_scale: float = 1.0,
+    scheduled_start: datetime | None = None,
+) -> Drill:
+    """A drill pins the scenario's latest approved version: what runs is what was approved."""
+    version = scenario.versions.filter(status=VersionStatus.APPROVED).order_by("-number").first()
+    if version is None:
+        raise InvalidInput({"scenario": [str(_("The scenario has no approved version."))]})
+    clean_name = clean_text(name, "name", max_length=TITLE_MAX)
+    scale = _check_time_scale(time_scale)
+    if scheduled_start is not None and (timezone.is_naive(scheduled_start) or scheduled_start < timezone.now()):
+        raise InvalidInput({"scheduled_start": [str(_("Give a time in the future, with its time zone."))]})
+    with transaction.atomic():
+        drill = Drill.objects.create(
+            organisation_id=scenario.organisation_id,
+            scenario_version=version,
+            name=clean_name,
+            time_scale=scale,
+            scheduled_start=scheduled_start,
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        audit("drill.create", drill, by, drill, {"version": version.pk, "time_scale": scale})
+        if scheduled_start is not None:
+            wake_dispatcher("scheduled")
+    return drill
+
+
+def _scenario_injects(drill: Drill, t0: datetime) -> list[Inject]:
+    events = drill.scenario_version.events.prefetch_related("departments").order_by("offset_seconds", "sequence")
+    rows = []
+    for event in events:
+        conditional = event.is_conditional
+        due = None if conditional else t0 + timedelta(seconds=event.offset_seconds / drill.time_scale)
+        for department in event.departments.all():
+            rows.append(_inject_from_event(drill, event, department, due, conditional))
+    return rows
+
+
+def _inject_from_event(
+    drill: Drill, event: ScenarioEvent, department: Department, due: datetime | None, conditional: bool
+) -> Inject:
+    return Inject(
+        drill=drill,
+        event=event,
+        department=department,
+        cause=InjectCause.SCHEDULED,
+        title=event.title,
+        body=event.body,
+        channel=event.channel,
+        sender=event.sender,
+        expected_action=event.expected_action,
+        is_decision=event.is_decision,
+        response_deadline_seconds=event.response_deadline_seconds,
+        status=InjectStatus.WAITING if conditional else InjectStatus.PENDING,
+        due_at=due,
+    )
+
+
+def drill_start(*, drill: Drill, by: Any, at: datetime | None = None) -> Drill:
+    """scheduled -> running. Every unconditional inject is written now with its absolute due time
+    (t0 + offset / time_scale); `at` is the t0 of a scheduled start, else the database's now."""
+    with transaction.atomic():
+        drill = lock_drill(drill)
+        if drill.state != DrillState.SCHEDULED:
+            raise refuse(drill, str(_("start")))
+        t0 = at or db_now()
+        Inject.objects.bulk_create(_scenario_injects(drill, t0), batch_size=2000)
+        drill.state, drill.started_at = DrillState.RUNNING, t0
+        drill.save(update_fields=["state", "started_at", "updated_at"])
+        state_changed(drill, by=by, at=t0, previous=DrillState.SCHEDULED)
+        wake_dispatcher("start")
+    return drill
+
+
+def drill_start_scheduled(*, limit: int = 10) -> list[Drill]:
+    """Start drills whose scheduled start has come, at that start (dispatcher). Replicas skip
+    each other's drills."""
+    started = []
+    with transaction.atomic():
+        due = list(
+            Drill.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=DrillState.SCHEDULED, scheduled_start__isnull=False, scheduled_start__lte=db_now())
+            .order_by("scheduled_start")[:limit]
+        )
+        for drill in due:
+            started.append(drill_start(drill=drill, by=None, at=drill.scheduled_start))
+    return started
+
+
+def drill_pause(*, drill: Drill, by: Any) -> Drill:
+    with transaction.atomic():
+        drill = lock_drill(drill)
+        if drill.state != DrillState.RUNNING:
+            raise refuse(drill, str(_("pause")))
+        drill.state, drill.paused_at = DrillState.PAUSED, db_now()
+        drill.save(update_fields=["state", "paused_at", "updated_at"])
+        state_changed(drill, by=by, at=drill.paused_at, previous=DrillState.RUNNING)
+    return drill
+
+
+_SHIFT_INJECTS = """
+UPDATE timelines_inject SET
+    due_at = CASE WHEN status = 'pending' AND delivered_at IS NULL THEN due_at + %(length)s ELSE due_at END,
+    deadline_at = CASE WHEN deadline_at > %(paused_at)s THEN deadline_at + %(length)s ELSE deadline_at END
+WHERE drill_id = %(drill)s AND ((status = 'pending' AND delivered_at IS NULL) OR deadline_at > %(paused_at)s)
+"""
+_SHIFT_STEPS = """
+UPDATE timelines_escalationstep s SET fire_at = s.fire_at + %(length)s
+FROM timelines_inject i
+WHERE s.inject_id = i.id AND i.drill_id = %(drill)s AND s.fired_at IS NULL AND s.cancelled_at IS NULL
+"""
+
+
+def drill_resume(*, drill: Drill, by: Any) -> Drill:
+    """paused -> running. The scenario clock stood still: every pending due time, future deadline
+    and pending escalation step moves by exactly the paused length, one UPDATE per table."""
+    with transaction.atomic():
+        drill = lock_drill(drill)
+        if drill.state != DrillState.PAUSED or drill.paused_at is None:
+            raise refuse(drill, str(_("resume")))
+        now = db_now()
+        params: dict[str, Any] = {"length": now - drill.paused_at, "paused_at": drill.paused_at, "drill": drill.pk}
+        with connection.cursor() as cursor:
+            cursor.execute(_SHIFT_INJECTS, params)
+            shifted = cursor.rowcount
+            cursor.execute(_SHIFT_STEPS, params)
+        drill.paused_total += now - drill.paused_at
+        drill.state, drill.paused_at = DrillState.RUNNING, None
+        drill.save(update_fields=["state", "paused_at", "paused_total", "updated_at"])
+        state_changed(drill, by=by, at=now, previous=DrillState.PAUSED)
+        wake_dispatcher("resume")
+    drill.shifted_count = shifted  # type: ignore[attr-defined]
+    return drill
+
+
+def drill_finish(*, drill: Drill, by: Any) -> Drill:
+    """End normally: what is still pending or waiting is cancelled; the report opens."""
+    return drill_end(drill=drill, by=by, state=DrillState.FINISHED)
+
+
+def drill_stop(*, drill: Drill, by: Any, reason: str) -> Drill:
+    """Abort, e.g. for a real-world emergency; the reason is shown to everyone."""
+    return drill_end(drill=drill, by=by, state=DrillState.STOPPED, reason=clean_text(reason, "reason"))
+
+
+def _require_active(drill: Drill, action: str) -> None:
+    if not drill.is_active:
+        raise refuse(drill, action)
+
+
+def _check_departments(drill: Drill, departments: Any) -> list[Department]:
+    if not isinstance(departments, list | tuple) or not departments:
+        raise InvalidInput({"departments": [str(_("Choose at least one department."))]})
+    if any(not isinstance(d, Department) or d.organisation_id != drill.organisation_id for d in departments):
+        raise InvalidInput({"departments": [str(_("A department belongs to another organisation."))]})
+    return list({d.pk: d for d in departments}.values())
+
+
+def _check_deadline(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput({"response_deadline_seconds": [str(_("A whole number of seconds, 0 or more."))]})
+    return value
+
+
+def drill_send_adhoc(
+    *,
+    drill: Drill,
+    by: Any,
+    title: str,
+    body: str,
+    departments: list[Department],
+    channel: str = "other",
+    sender: str = "",
+    response_deadline_seconds: int | None = None,
+) -> list[Inject]:
+    """The coordinator plays the outside world: a message to departments, delivered now."""
+    clean_title = clean_text(title, "title", max_length=TITLE_MAX)
+    clean_body = clean_text(body, "body", required=False)
+    clean_sender = clean_text(sender, "sender", required=False, max_length=200)
+    if channel not in Channel.values:
+        raise InvalidInput({"channel": [str(_("Unknown channel."))]})
+    deadline = _check_deadline(response_deadline_seconds)
+    targets = _check_departments(drill, departments)
+    with transaction.atomic():
+        drill = lock_drill(drill)
+        _require_active(drill, str(_("send an inject to")))
+        now = db_now()
+        rows = Inject.objects.bulk_create(
+            Inject(
+                drill=drill,
+                department=d,
+                cause=InjectCause.ADHOC,
+                title=clean_title,
+                body=clean_body,
+                channel=channel,
+                sender=clean_sender,
+                response_deadline_seconds=deadline,
+                due_at=now,
+            )
+            for d in targets
+        )
+        deliver_ids(ids=[r.pk for r in rows])
+        audit("drill.adhoc", drill, by, drill, {"injects": [r.pk for r in rows], "title": clean_title})
+        publish_on_commit(drill.pk, "adhoc", {"injects": [r.pk for r in rows]})
+    return list(Inject.objects.filter(pk__in=[r.pk for r in rows]).order_by("id"))
+
+
+def drill_trigger_event(*, drill: Drill, event: ScenarioEvent, by: Any) -> list[Inject]:
+    """Fire a scenario event now. A row already written for it (pending or waiting) is the one
+    delivered, so the event never reaches a department twice."""
+    if not isinstance(event, ScenarioEvent) or event.version_id != drill.scenario_version_id:
+        raise InvalidInput({"event": [str(_("The event is not part of this drill's scenario version."))]})
+    with transaction.atomic():
+        drill = lock_drill(drill)
+        _require_active(drill, str(_("trigger an event in")))
+        scenario_causes = [InjectCause.SCHEDULED, InjectCause.TRIGGERED]
+        existing = Inject.objects.filter(drill=drill, event=event, cause__in=scenario_causes)
+        have = set(existing.values_list("department_id", flat=True))
+        now = db_now()
+        Inject.objects.bulk_create(
+            _triggered(drill, event, department, now)
+            for department in event.departments.all()
+            if department.pk not in have
+        )
+        ids = list(existing.filter(delivered_at__isnull=True).values_list("pk", flat=True))
+        # The update waits for a dispatcher that holds the row, then skips it if it was delivered.
+        Inject.objects.filter(pk__in=ids, delivered_at__isnull=True).update(cause=InjectCause.TRIGGERED)
+        delivered = deliver_ids(ids=ids)
+        audit("drill.trigger", drill, by, drill, {"event": event.pk, "injects": [d.id for d in delivered]})
+        publish_on_commit(drill.pk, "trigger", {"event": event.pk})
+    return list(existing.order_by("id"))
+
+
+def _triggered(drill: Drill, event: ScenarioEvent, department: Department, now: datetime) -> Inject:
+    row = _inject_from_event(drill, event, department, now, conditional=False)
+    row.cause = InjectCause.TRIGGERED
+    return row
+
+
+def roster_add(
+    *,
+    drill: Drill,
+    user: Any,
+    by: Any,
+    department: Department | None = None,
+    role: str = SeatRole.PLAYER,
+    seat: str = "",
+) -> RosterEntry:
+    """Seat someone for a drill (observers are invited this way, role="observer"). Adding the
+    same person for the same department again updates the seat."""
+    if role not in SeatRole.values:
+        raise InvalidInput({"role": [str(_("Unknown role."))]})
+    if department is not None and department.organisation_id != drill.organisation_id:
+        raise InvalidInput({"department": [str(_("The department belongs to another organisation."))]})
+    clean_seat = clean_text(seat, "seat", required=False, max_length=200)
+    with transaction.atomic():
+        drill = lock_drill(drill)
+        if drill.is_over:
+            raise DomainError(str(_("The drill has ended; its roster can no longer change.")))
+        roster, _created = RosterEntry.objects.update_or_create(
+            drill=drill, user=user, department=department, defaults={"role": role, "seat": clean_seat}
+        )
+        audit("drill.roster_add", roster, by, drill, {"user": user.pk, "role": role})
+        publish_on_commit(drill.pk, "roster", {"user": user.pk})
+    return roster

@@ -1,0 +1,161 @@
+"""Side effects owed by committed deliveries, carried out by Celery from outbox rows.
+
+At least once, with idempotency keys: a Notification's key is unique (a repeat is dropped by the
+database), e-mails carry the key in a header and webhooks in `Idempotency-Key`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import F, Q
+from django.utils import timezone
+
+from drillops.departments.models import DepartmentWebhook, Membership
+from drillops.timelines.models import Inject, Notification, Outbox, RosterEntry
+from drillops.timelines.notify import publish_now
+
+log = logging.getLogger(__name__)
+SUBJECT_PREFIX = "[EXERCISE / 演练]"
+WEBHOOK_TIMEOUT_SECONDS = 3
+SWEEP_AFTER = timedelta(seconds=getattr(settings, "OUTBOX_SWEEP_AFTER_SECONDS", 20))
+MAX_ATTEMPTS = 25
+
+
+def _members(drill_id: int, department_id: int) -> list[Any]:
+    """Staff of the department plus whoever sits for it in this drill's roster."""
+    user_ids = set(Membership.objects.filter(department_id=department_id).values_list("user_id", flat=True))
+    user_ids |= set(
+        RosterEntry.objects.filter(drill_id=drill_id, department_id=department_id).values_list("user_id", flat=True)
+    )
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+
+
+def _notify_users(users: list[Any], *, drill_id: int, inject: Inject | None, title: str, body: str, key: str) -> None:
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user, drill_id=drill_id, inject=inject, title=title[:300], body=body,
+                idempotency_key=f"{key}:user:{user.pk}"[:120],
+            )
+            for user in users
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+
+
+def _email(users: list[Any], *, title: str, body: str, key: str) -> None:
+    recipients = sorted({u.email for u in users if u.email})
+    if not recipients:
+        return
+    message = EmailMessage(
+        subject=f"{SUBJECT_PREFIX} {title}"[:250],
+        body=f"{settings.EXERCISE_MARK}\n\n{body}\n\n{settings.EXERCISE_MARK}",
+        to=[settings.DEFAULT_FROM_EMAIL],
+        bcc=recipients,
+        headers={"X-DrillOps-Idempotency-Key": key},
+    )
+    get_connection().send_messages([message])
+
+
+def _webhook(department_id: int, payload: dict[str, Any], key: str) -> None:
+    hook = DepartmentWebhook.objects.filter(department_id=department_id, is_active=True).first()
+    if hook is None:
+        return
+    request = urllib.request.Request(  # noqa: S310 - the URL is a validated http(s) URLField
+        hook.url,
+        data=json.dumps(payload, default=str).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS):  # noqa: S310
+        pass
+
+
+def _deliver_one(inject: Inject) -> None:
+    key = f"inject:{inject.pk}"
+    title = f"[{settings.EXERCISE_MARK}] {inject.title}"
+    users = _members(inject.drill_id, inject.department_id)
+    _notify_users(users, drill_id=inject.drill_id, inject=inject, title=title, body=inject.body, key=key)
+    _email(users, title=inject.title, body=inject.body, key=key)
+    payload = {
+        "marking": settings.EXERCISE_MARK, "drill": inject.drill_id, "inject": inject.pk, "title": inject.title,
+        "body": inject.body, "department": inject.department.code, "cause": inject.cause,
+        "deadline_at": inject.deadline_at,
+    }  # fmt: skip
+    _webhook(inject.department_id, payload, key)
+
+
+def _on_deliveries(payload: dict[str, Any], key: str) -> None:
+    injects = Inject.objects.filter(pk__in=payload.get("injects", [])).select_related("department")
+    for inject in injects:
+        _deliver_one(inject)
+    publish_now(int(payload["drill"]), "delivered", {"injects": payload.get("injects", [])})
+
+
+def _on_escalation_role(payload: dict[str, Any], key: str) -> None:
+    """An escalation to a role nobody holds in a department (e.g. coordinators): tell them directly."""
+    users = list(
+        get_user_model()
+        .objects.filter(
+            memberships__organisation_id=payload["organisation"], memberships__role=payload["role"], is_active=True
+        )
+        .distinct()
+    )
+    title = f"[{settings.EXERCISE_MARK}] {payload.get('title', '')}"
+    inject = Inject.objects.filter(pk=int(payload.get("inject") or 0)).first()
+    _notify_users(
+        users, drill_id=payload["drill"], inject=inject, title=title, body=payload.get("message", ""), key=key
+    )
+    _email(users, title=payload.get("title", ""), body=payload.get("message", ""), key=key)
+    publish_now(int(payload["drill"]), "escalation", {"inject": payload.get("inject")})
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], str], None]] = {
+    "deliveries": _on_deliveries,
+    "escalation_role": _on_escalation_role,
+}
+
+
+def outbox_process(*, outbox_id: int) -> bool:
+    """Carry out one outbox row. A row already done is skipped; a failure is recorded and raised
+    so that Celery retries with backoff."""
+    row = Outbox.objects.filter(pk=outbox_id, done_at__isnull=True).first()
+    if row is None:
+        return False
+    handler = HANDLERS.get(row.topic)
+    try:
+        if handler is None:
+            raise LookupError(f"no handler for outbox topic {row.topic!r}")
+        handler(row.payload, row.idempotency_key)
+    except Exception as exc:
+        Outbox.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}")
+        raise
+    Outbox.objects.filter(pk=row.pk, done_at__isnull=True).update(done_at=timezone.now(), attempts=F("attempts") + 1)
+    return True
+
+
+def outbox_mark_enqueued(*, outbox_ids: list[int]) -> None:
+    Outbox.objects.filter(pk__in=outbox_ids).update(enqueued_at=timezone.now())
+
+
+def outbox_sweep(*, send: Callable[[list[int]], int], limit: int = 2000) -> int:
+    """Rows not done a while after they were last handed to Celery are handed over again."""
+    cutoff = timezone.now() - SWEEP_AFTER
+    ids = list(
+        Outbox.objects.filter(done_at__isnull=True, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        log.info("sweep re-enqueues %d outbox rows", len(ids))
+        send(ids)
+    return len(ids)
