@@ -1,0 +1,54 @@
+# DrillOps. `make run` and `make test` need only Python 3.11+ (and, for tests, Chromium and
+# a CJK font, which `make test` installs with apt-get when it runs as root on Debian).
+# DATABASE_URL / REDIS_URL point at your own PostgreSQL / Redis; unset, embedded ones start.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+export VENV PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test browser lint format bench-short bench smoke clean
+
+help:
+	@echo "make run          serve DrillOps on http://127.0.0.1:$(PORT)/ with demo data (Ctrl-C stops)"
+	@echo "make test         the whole test suite (fails on any skipped test)"
+	@echo "make lint         ruff check, ruff format --check, mypy"
+	@echo "make format       ruff format and ruff check --fix"
+	@echo "make bench-short  quick timing-engine benchmarks; make bench for the full ones"
+	@echo "make smoke        start make run, log in through the API, stop it (what CI does)"
+
+venv:
+	@$(PYTHON) scripts/bootstrap.py
+
+run: venv
+	$(PY) scripts/run.py
+
+browser:
+	@$(PYTHON) scripts/ensure_browser.py
+
+test: browser venv
+	$(PY) scripts/services.py --data-dir .data/test -- $(PY) -m pytest --create-db $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DEBUG=1 $(PY) -m mypy drillops tests bench scripts gunicorn.conf.py
+
+format: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench-short: venv
+	$(PY) scripts/services.py --data-dir .data/bench -- $(PY) bench/run.py --short
+
+bench: venv
+	$(PY) scripts/services.py --data-dir .data/bench -- $(PY) bench/run.py --full
+
+smoke: venv
+	$(PY) scripts/smoke_run.py
+
+clean:
+	rm -rf .data/test .data/bench .data/staticfiles
