@@ -1,0 +1,162 @@
+"""Scenarios, versions, MSEL events and objectives as the API shows and takes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from drillops.core.api.fields import FreeTextField, format_utc
+from drillops.core.api.serializers import BaseModelSerializer
+from drillops.departments.api.serializers import DepartmentField, OrganisationField
+from drillops.scenarios.models import (
+    TITLE_MAX_LENGTH,
+    Channel,
+    Objective,
+    Scenario,
+    ScenarioEvent,
+    ScenarioVersion,
+)
+from drillops.scenarios.selectors import scenarios_visible_to
+from drillops.scenarios.validation import condition_as_json
+
+PG_INT_MAX = 2_147_483_647
+
+
+class ScenarioVersionSerializer(BaseModelSerializer):
+    class Meta:
+        model = ScenarioVersion
+        fields = ["id", "number", "status", "notes", "approved_by", "approved_at", "created_at"]
+        read_only_fields = fields
+
+
+class ScenarioSerializer(BaseModelSerializer):
+    organisation = OrganisationField(required=False)
+    description = FreeTextField()
+    current_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Scenario
+        fields = ["id", "organisation", "title", "description", "current_version", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    @extend_schema_field(ScenarioVersionSerializer)
+    def get_current_version(self, scenario: Scenario) -> dict[str, Any] | None:
+        versions = list(scenario.versions.all())  # prefetched, newest first
+        latest = max(versions, key=lambda v: v.number) if versions else None
+        return ScenarioVersionSerializer(latest, context=self.context).data if latest else None
+
+    def validate_organisation(self, value: Any) -> Any:
+        if self.instance is not None and value.pk != self.instance.organisation_id:
+            raise serializers.ValidationError(_("A scenario cannot move to another organisation."))
+        return value
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ObjectiveField(serializers.PrimaryKeyRelatedField):
+    """An objective of a scenario the caller may see; the service checks it is of the version."""
+
+    def get_queryset(self) -> Any:
+        return Objective.objects.filter(version__scenario__in=scenarios_visible_to(self.context["request"].user))
+
+
+class EscalationStepSerializer(serializers.Serializer):
+    """One rung of the ladder (documented for the schema; the service validates the list)."""
+
+    after_seconds = serializers.IntegerField(min_value=0)
+    department = serializers.IntegerField(required=False)
+    role = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+    unless = serializers.ChoiceField(choices=["acknowledged", "resolved"], required=False)
+
+
+class ConditionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["after_resolved", "if_not_acknowledged"])
+    event = serializers.IntegerField()
+    delay_seconds = serializers.IntegerField(min_value=0, required=False)
+
+
+@extend_schema_field(EscalationStepSerializer(many=True))
+class EscalationsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(ConditionSerializer(allow_null=True))
+class ConditionField(serializers.JSONField):
+    pass
+
+
+class ScenarioEventSerializer(BaseModelSerializer):
+    offset_seconds = serializers.IntegerField(min_value=0, max_value=PG_INT_MAX)
+    sequence = serializers.IntegerField(min_value=1, max_value=PG_INT_MAX, required=False)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    body = FreeTextField(required=True, allow_blank=False, default=serializers.empty)
+    departments = DepartmentField(many=True, allow_empty=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    expected_action = FreeTextField()
+    objective = ObjectiveField(required=False, allow_null=True)
+    response_deadline_seconds = serializers.IntegerField(
+        min_value=0, max_value=PG_INT_MAX, required=False, allow_null=True
+    )
+    escalations = EscalationsField(required=False)
+    condition = ConditionField(required=False, allow_null=True)
+
+    class Meta:
+        model = ScenarioEvent
+        fields = [
+            "id",
+            "version",
+            "sequence",
+            "offset_seconds",
+            "title",
+            "body",
+            "channel",
+            "sender",
+            "departments",
+            "expected_action",
+            "is_decision",
+            "objective",
+            "response_deadline_seconds",
+            "escalations",
+            "condition",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+
+    def to_representation(self, instance: ScenarioEvent) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["condition"] = condition_as_json(instance)
+        return data
+
+
+class ObjectiveSerializer(BaseModelSerializer):
+    target = FreeTextField()
+    critical_tasks = serializers.ListField(
+        child=serializers.CharField(max_length=TITLE_MAX_LENGTH), required=False, max_length=100
+    )
+
+    class Meta:
+        model = Objective
+        fields = ["id", "version", "sequence", "capability", "title", "target", "critical_tasks", "created_at"]
+        read_only_fields = ["version", "created_at"]
+
+    def to_representation(self, instance: Objective) -> dict[str, Any]:
+        return {
+            "id": instance.pk,
+            "version": instance.version_id,
+            "sequence": instance.sequence,
+            "capability": instance.capability,
+            "title": instance.title,
+            "target": instance.target,
+            "critical_tasks": [{"id": t.pk, "title": t.title} for t in instance.critical_tasks.all()],
+            "created_at": format_utc(instance.created_at),
+        }
+
+
+class CriticalTaskOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()

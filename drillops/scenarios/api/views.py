@@ -1,0 +1,162 @@
+"""API of scenarios, their versions, events and objectives. Writes go through scenarios.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from drillops.departments.api.access import COORDINATOR, OrganisationScopedMixin
+from drillops.scenarios import services
+from drillops.scenarios.api.serializers import (
+    ObjectiveSerializer,
+    ScenarioEventSerializer,
+    ScenarioSerializer,
+    ScenarioVersionSerializer,
+)
+from drillops.scenarios.models import Objective, Scenario, ScenarioEvent
+from drillops.scenarios.selectors import events_of, latest_version, objectives_of, scenarios_visible_to
+
+SCENARIO_ID = OpenApiParameter("scenario_pk", int, OpenApiParameter.PATH, description="Scenario id")
+
+
+class ScenarioViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
+    serializer_class = ScenarioSerializer
+    action_roles = {"*": COORDINATOR}
+
+    def get_queryset(self) -> Any:
+        return scenarios_visible_to(self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        organisation = self.acting_organisation(self.request, data.pop("organisation", None))
+        scenario = services.scenario_create(organisation=organisation, by=self.request.user, **data)
+        serializer.instance = self.get_queryset().get(pk=scenario.pk)
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("organisation", None)
+        scenario = services.scenario_update(scenario=serializer.instance, by=self.request.user, **data)
+        serializer.instance = self.get_queryset().get(pk=scenario.pk)
+
+    def perform_destroy(self, instance: Scenario) -> None:
+        services.scenario_delete(scenario=instance, by=self.request.user)
+
+    @extend_schema(request=None, responses={200: ScenarioVersionSerializer(many=True), 201: ScenarioVersionSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=ScenarioVersionSerializer)
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        """GET lists the versions, newest first; POST makes a new draft, a copy of the latest."""
+        scenario = self.get_object()
+        if request.method == "POST":
+            version = services.version_new_draft(scenario=scenario, by=request.user)
+            return Response(ScenarioVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        versions = scenario.versions.order_by("-number")
+        page = self.paginate_queryset(versions)
+        return self.get_paginated_response(ScenarioVersionSerializer(page, many=True).data)
+
+    def _move(self, move: Any) -> Response:
+        version = move(scenario=self.get_object(), by=self.request.user)
+        return Response(ScenarioVersionSerializer(version).data)
+
+    @extend_schema(request=None, responses={200: ScenarioVersionSerializer})
+    @action(detail=True, methods=["post"], serializer_class=ScenarioVersionSerializer)
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """Draft -> in review."""
+        return self._move(services.version_submit)
+
+    @extend_schema(request=None, responses={200: ScenarioVersionSerializer})
+    @action(detail=True, methods=["post"], serializer_class=ScenarioVersionSerializer)
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """In review -> approved; an approved version is immutable and can be run."""
+        return self._move(services.version_approve)
+
+    @extend_schema(request=None, responses={200: ScenarioVersionSerializer})
+    @action(detail=True, methods=["post"], serializer_class=ScenarioVersionSerializer)
+    def archive(self, request: Request, pk: str | None = None) -> Response:
+        """Approved -> archived."""
+        return self._move(services.version_archive)
+
+
+class _ScenarioChildViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
+    """Rows of one scenario (events, objectives), listed from its current version."""
+
+    action_roles = {"*": COORDINATOR}
+    _scenario: Scenario | None = None
+
+    def get_scenario(self) -> Scenario:
+        if self._scenario is None:
+            self._scenario = get_object_or_404(
+                scenarios_visible_to(self.request.user), pk=self.kwargs.get("scenario_pk")
+            )
+        return self._scenario
+
+    def organisation_id_of(self, obj: Any) -> int:
+        return self.get_scenario().organisation_id
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if getattr(self, "swagger_fake_view", False):
+            return
+        scenario = self.get_scenario()  # 404 before anything else for a scenario the caller cannot see
+        self.check_object_permissions(request, scenario)
+
+    def version_id(self) -> int | None:
+        version = latest_version(self.get_scenario())
+        return version.pk if version else None
+
+
+@extend_schema(parameters=[SCENARIO_ID])
+class ScenarioEventViewSet(_ScenarioChildViewSet):
+    serializer_class = ScenarioEventSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return ScenarioEvent.objects.none()
+        if self.action == "list":
+            return events_of(self.version_id() or 0)
+        return events_of(0).model.objects.filter(version__scenario=self.get_scenario()).prefetch_related("departments")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.event_create(
+            scenario=self.get_scenario(), by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.event_update(
+            event=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: ScenarioEvent) -> None:
+        services.event_delete(event=instance, by=self.request.user)
+
+
+@extend_schema(parameters=[SCENARIO_ID])
+class ObjectiveViewSet(_ScenarioChildViewSet):
+    serializer_class = ObjectiveSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Objective.objects.none()
+        if self.action == "list":
+            return objectives_of(self.version_id() or 0)
+        return Objective.objects.filter(version__scenario=self.get_scenario()).prefetch_related("critical_tasks")
+
+    def perform_create(self, serializer: Any) -> None:
+        objective = services.objective_create(
+            scenario=self.get_scenario(), by=self.request.user, **serializer.validated_data
+        )
+        serializer.instance = objectives_of(objective.version_id).get(pk=objective.pk)
+
+    def perform_update(self, serializer: Any) -> None:
+        objective = services.objective_update(
+            objective=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+        serializer.instance = objectives_of(objective.version_id).get(pk=objective.pk)
+
+    def perform_destroy(self, instance: Objective) -> None:
+        services.objective_delete(objective=instance, by=self.request.user)

@@ -1,0 +1,111 @@
+"""Who sees which drill, inject, timeline entry and message. Used by the API and the web pages.
+
+Coordinators see everything of their organisation; department staff see the organisation's drills
+but only the injects (and their timeline entries) addressed to their departments; observers see
+the drills they are invited to (a roster entry with role observer), read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from drillops.departments.models import Role
+from drillops.departments.selectors import department_ids_of, organisation_ids_of, role_of
+from drillops.timelines.models import Drill, Inject, InjectStatus, RosterEntry, SeatRole, TimelineEntry
+
+OBSERVER = Role.OBSERVER.value
+
+
+def _is_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def observed_drill_ids(user: Any) -> QuerySet[RosterEntry, int]:
+    return RosterEntry.objects.filter(user_id=user.pk, role=SeatRole.OBSERVER).values_list("drill_id", flat=True)
+
+
+def drills_visible_to(user: Any) -> QuerySet[Drill]:
+    drills = Drill.objects.select_related("scenario_version")
+    if _is_superuser(user):
+        return drills
+    players = organisation_ids_of(user, Role.COORDINATOR, Role.STAFF)
+    return drills.filter(Q(organisation_id__in=players) | Q(pk__in=observed_drill_ids(user)))
+
+
+def drill_role(user: Any, drill: Drill) -> str | None:
+    """coordinator, staff or observer in this drill, or None. An observer must be invited."""
+    role = role_of(user, drill.organisation_id)
+    if role in (Role.COORDINATOR, Role.STAFF):
+        return role
+    if (
+        user.is_authenticated
+        and RosterEntry.objects.filter(drill=drill, user_id=user.pk, role=SeatRole.OBSERVER).exists()
+    ):
+        return OBSERVER
+    return None
+
+
+def injects_visible_to(user: Any) -> QuerySet[Inject]:
+    """Every inject the user may see, in any drill."""
+    injects = Inject.objects.select_related("drill")
+    if _is_superuser(user):
+        return injects
+    coordinated = organisation_ids_of(user, Role.COORDINATOR)
+    staff_departments = {
+        department for org_id in organisation_ids_of(user, Role.STAFF) for department in department_ids_of(user, org_id)
+    }
+    return injects.filter(
+        Q(drill__organisation_id__in=coordinated)
+        | Q(department_id__in=staff_departments)
+        | Q(drill_id__in=observed_drill_ids(user))
+    )
+
+
+def _staff_departments(user: Any, drill: Drill) -> set[int] | None:
+    """The departments a staff user is limited to in this drill; None when not limited."""
+    if drill_role(user, drill) == Role.STAFF and not _is_superuser(user):
+        return department_ids_of(user, drill.organisation_id)
+    return None
+
+
+def inject_list(
+    *, drill: Drill, user: Any, department: int | None = None, status: str | None = None
+) -> QuerySet[Inject]:
+    """A drill's injects the user may see, soonest first. The serializer reads only columns of
+    the row (ids, not related objects), so a page costs one query."""
+    injects = Inject.objects.filter(drill=drill).order_by("due_at", "id")
+    limited = _staff_departments(user, drill)
+    if limited is not None:
+        injects = injects.filter(department_id__in=limited)
+    if department is not None:
+        injects = injects.filter(department_id=department)
+    if status is not None:
+        injects = injects.filter(status=status)
+    return injects
+
+
+def timeline_of(*, drill: Drill, user: Any) -> QuerySet[TimelineEntry]:
+    entries = TimelineEntry.objects.filter(drill=drill).order_by("at", "id")
+    limited = _staff_departments(user, drill)
+    if limited is not None:
+        # Staff see the drill-wide entries (state changes, messages) and those of their departments.
+        entries = entries.filter(Q(department_id__isnull=True) | Q(department_id__in=limited)).filter(
+            Q(inject__isnull=True) | Q(inject__department_id__in=limited)
+        )
+    return entries
+
+
+def messages_of(drill: Drill) -> QuerySet[TimelineEntry]:
+    return TimelineEntry.objects.filter(drill=drill, kind="message").select_related("actor").order_by("at", "id")
+
+
+def roster_of(drill: Drill) -> QuerySet[RosterEntry]:
+    return RosterEntry.objects.filter(drill=drill).select_related("user", "department").order_by("role", "id")
+
+
+def open_injects_for(user: Any, drill: Drill) -> QuerySet[Inject]:
+    """What is waiting for this user's answer: delivered, not yet resolved."""
+    open_statuses = [InjectStatus.DELIVERED, InjectStatus.ACKNOWLEDGED, InjectStatus.IN_PROGRESS]
+    return inject_list(drill=drill, user=user).filter(status__in=open_statuses)

@@ -1,0 +1,230 @@
+"""Drills, injects, timeline, messages and roster through the API, as each role uses them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rest_framework.test import APIClient
+
+from drillops.timelines.models import Drill, Inject, RosterEntry, TimelineEntry
+
+from .world import World
+
+Clients = Callable[[str], APIClient]
+INJECT_FIELDS = {
+    "id",
+    "event",
+    "department",
+    "title",
+    "body",
+    "channel",
+    "cause",
+    "source",
+    "status",
+    "is_overdue",
+    "due_at",
+    "delivered_at",
+    "acknowledged_at",
+    "first_action_at",
+    "resolved_at",
+    "deadline_at",
+    "escalation_level",
+}
+
+
+def test_coordinator_creates_drill_pinned_to_approved_version(world: World, client_as: Clients) -> None:
+    answer = client_as("coordinator").post(
+        "/api/v1/drills/", {"scenario": world.scenario.pk, "name": "Q4 drill", "time_scale": 60}, format="json"
+    )
+    assert answer.status_code == 201, answer.json()
+    data = answer.json()
+    assert data["state"] == "scheduled"
+    assert data["scenario"] == world.scenario.pk
+    assert data["scenario_version"] == world.scenario.versions.get().pk
+    assert data["time_scale"] == 60
+
+
+def test_drill_of_scenario_without_approved_version_is_400(world: World, client_as: Clients) -> None:
+    before = Drill.objects.count()
+    answer = client_as("coordinator").post(
+        "/api/v1/drills/", {"scenario": world.draft.pk, "name": "Too early"}, format="json"
+    )
+    assert answer.status_code == 400 and "scenario" in answer.json()
+    assert Drill.objects.count() == before
+
+
+def test_drill_lifecycle_through_the_api(world: World, client_as: Clients) -> None:
+    client = client_as("coordinator")
+    pk = world.scheduled.pk
+    assert client.post(f"/api/v1/drills/{pk}/start/").json()["state"] == "running"
+    assert client.post(f"/api/v1/drills/{pk}/pause/").json()["state"] == "paused"
+    assert client.post(f"/api/v1/drills/{pk}/resume/").json()["state"] == "running"
+    assert client.post(f"/api/v1/drills/{pk}/finish/").json()["state"] == "finished"
+
+
+def test_transition_not_allowed_is_409_with_reason(world: World, client_as: Clients) -> None:
+    answer = client_as("coordinator").post(f"/api/v1/drills/{world.scheduled.pk}/pause/")
+    assert answer.status_code == 409
+    assert answer.json()["detail"]
+
+
+def test_stop_needs_a_reason_and_keeps_it(world: World, client_as: Clients) -> None:
+    client = client_as("coordinator")
+    assert client.post(f"/api/v1/drills/{world.drill.pk}/stop/", {}, format="json").status_code == 400
+    answer = client.post(f"/api/v1/drills/{world.drill.pk}/stop/", {"reason": "Real outage"}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["state"] == "stopped" and answer.json()["stop_reason"] == "Real outage"
+    ack = client_as("staff_target").post(f"/api/v1/injects/{world.inject.pk}/acknowledge/")
+    assert ack.status_code == 409
+
+
+def test_inject_list_has_exactly_the_design_fields(world: World, client_as: Clients) -> None:
+    answer = client_as("coordinator").get(f"/api/v1/drills/{world.drill.pk}/injects/")
+    assert answer.status_code == 200
+    data = answer.json()
+    assert set(data) == {"count", "next", "previous", "results"}
+    assert data["count"] == 2
+    assert set(data["results"][0]) == INJECT_FIELDS
+    assert data["results"][0]["delivered_at"].endswith("Z")
+
+
+def test_inject_list_filters_by_department_and_status(world: World, client_as: Clients) -> None:
+    client = client_as("coordinator")
+    by_department = client.get(f"/api/v1/drills/{world.drill.pk}/injects/?department={world.risk.pk}").json()
+    assert [i["id"] for i in by_department["results"]] == [world.risk_inject.pk]
+    by_status = client.get(f"/api/v1/drills/{world.drill.pk}/injects/?status=resolved").json()
+    assert by_status["count"] == 0
+    assert client.get(f"/api/v1/drills/{world.drill.pk}/injects/?status=bogus").status_code == 400
+    assert client.get(f"/api/v1/drills/{world.drill.pk}/injects/?department=abc").status_code == 400
+
+
+def test_page_size_is_capped_at_1000(world: World, client_as: Clients) -> None:
+    answer = client_as("coordinator").get(f"/api/v1/drills/{world.drill.pk}/injects/?page_size=5000")
+    assert answer.status_code == 200
+
+
+def test_staff_see_only_injects_of_their_departments(world: World, client_as: Clients) -> None:
+    client = client_as("staff_target")
+    listed = client.get(f"/api/v1/drills/{world.drill.pk}/injects/").json()
+    assert [i["id"] for i in listed["results"]] == [world.inject.pk]
+    assert client.get(f"/api/v1/injects/{world.risk_inject.pk}/").status_code == 404
+    assert client.post(f"/api/v1/injects/{world.risk_inject.pk}/acknowledge/").status_code == 404
+
+
+def test_staff_acknowledge_act_forward_resolve(world: World, client_as: Clients) -> None:
+    client = client_as("staff_target")
+    url = f"/api/v1/injects/{world.inject.pk}"
+    first = client.post(f"{url}/acknowledge/")
+    assert first.status_code == 200 and first.json()["status"] == "acknowledged"
+    again = client.post(f"{url}/acknowledge/")
+    assert again.status_code == 200 and again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
+    action = client.post(f"{url}/actions/", {"text": "Called the customer back", "is_decision": False}, format="json")
+    assert action.status_code == 201 and action.json()["kind"] == "action"
+    decision = client.post(f"{url}/actions/", {"text": "Refund approved", "is_decision": True}, format="json")
+    assert decision.json()["kind"] == "decision"
+    forward = client.post(f"{url}/forward/", {"department": world.risk.pk, "text": "For risk"}, format="json")
+    assert forward.status_code == 201
+    assert forward.json()["cause"] == "forward" and forward.json()["source"] == world.inject.pk
+    assert forward.json()["department"] == world.risk.pk
+    resolved = client.post(f"{url}/resolve/", {"text": "Done"}, format="json")
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+
+
+def test_resolving_implies_acknowledging(world: World, client_as: Clients) -> None:
+    answer = client_as("staff_target").post(f"/api/v1/injects/{world.inject.pk}/resolve/", {}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["acknowledged_at"] is not None and answer.json()["resolved_at"] is not None
+
+
+def test_observer_may_read_injects_but_not_act(world: World, client_as: Clients) -> None:
+    client = client_as("observer_invited")
+    assert client.get(f"/api/v1/drills/{world.drill.pk}/injects/").json()["count"] == 2
+    assert client.post(f"/api/v1/injects/{world.inject.pk}/acknowledge/").status_code == 403
+    assert client_as("observer_uninvited").get(f"/api/v1/drills/{world.drill.pk}/").status_code == 404
+
+
+def test_coordinator_sends_adhoc_inject_to_departments(world: World, client_as: Clients) -> None:
+    body = {
+        "title": "Journalist calls",
+        "body": "A reporter asks about refunds.",
+        "departments": [world.cs.pk, world.risk.pk],
+        "channel": "press",
+        "sender": "Reporter",
+        "response_deadline_seconds": 300,
+    }
+    answer = client_as("coordinator").post(f"/api/v1/drills/{world.drill.pk}/injects/", body, format="json")
+    assert answer.status_code == 201, answer.json()
+    assert {i["department"] for i in answer.json()} == {world.cs.pk, world.risk.pk}
+    assert all(i["cause"] == "adhoc" and i["delivered_at"] for i in answer.json())
+
+
+def test_trigger_event_of_the_pinned_version(world: World, client_as: Clients) -> None:
+    client = client_as("coordinator")
+    event = world.scenario.versions.get().events.order_by("sequence")[0]
+    answer = client.post(f"/api/v1/drills/{world.scheduled.pk}/events/{event.pk}/trigger/")
+    assert answer.status_code in (200, 409), answer.json()
+    running = client.post(f"/api/v1/drills/{world.drill.pk}/events/{event.pk}/trigger/")
+    assert running.status_code == 200, running.json()
+    assert Inject.objects.filter(drill=world.drill, event=event).count() == 1
+    other = client.post(f"/api/v1/drills/{world.drill.pk}/events/{world.draft_event.pk}/trigger/")
+    assert other.status_code == 404
+
+
+def test_timeline_and_messages(world: World, client_as: Clients) -> None:
+    client = client_as("staff_target")
+    posted = client.post(f"/api/v1/drills/{world.drill.pk}/messages/", {"text": "Meeting at 09:30"}, format="json")
+    assert posted.status_code == 201 and posted.json()["kind"] == "message"
+    messages = client.get(f"/api/v1/drills/{world.drill.pk}/messages/").json()
+    assert [m["text"] for m in messages["results"]] == ["Customer service on it", "Meeting at 09:30"]
+    timeline = client_as("coordinator").get(f"/api/v1/drills/{world.drill.pk}/timeline/").json()
+    assert timeline["count"] >= 3
+    kinds = {e["kind"] for e in timeline["results"]}
+    assert {"state", "delivered", "message"} <= kinds
+
+
+def test_staff_timeline_hides_other_departments_injects(world: World, client_as: Clients) -> None:
+    timeline = client_as("staff_target").get(f"/api/v1/drills/{world.drill.pk}/timeline/?page_size=1000").json()
+    risk_entries = TimelineEntry.objects.filter(inject=world.risk_inject).values_list("pk", flat=True)
+    assert risk_entries
+    assert not {e["id"] for e in timeline["results"]} & set(risk_entries)
+
+
+def test_observer_cannot_post_messages(world: World, client_as: Clients) -> None:
+    answer = client_as("observer_invited").post(
+        f"/api/v1/drills/{world.drill.pk}/messages/", {"text": "hi"}, format="json"
+    )
+    assert answer.status_code == 403
+
+
+def test_roster_add_and_list(world: World, client_as: Clients) -> None:
+    client = client_as("coordinator")
+    body = {"user": world.users["staff_target"].pk, "department": world.cs.pk, "role": "player", "seat": "Lead"}
+    answer = client.post(f"/api/v1/drills/{world.drill.pk}/roster/", body, format="json")
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["username"] == "cs1"
+    listed = client_as("staff_target").get(f"/api/v1/drills/{world.drill.pk}/roster/").json()
+    assert {r["username"] for r in listed["results"]} == {"cs1", "obs1"}
+
+
+def test_roster_refuses_users_outside_the_organisation(world: World, client_as: Clients) -> None:
+    before = RosterEntry.objects.count()
+    body = {"user": world.users["other_coordinator"].pk, "role": "observer"}
+    answer = client_as("coordinator").post(f"/api/v1/drills/{world.drill.pk}/roster/", body, format="json")
+    assert answer.status_code == 400 and "user" in answer.json()
+    assert RosterEntry.objects.count() == before
+
+
+def test_lists_show_only_what_the_caller_may_see(world: World, client_as: Clients) -> None:
+    mine = {d["id"] for d in client_as("coordinator").get("/api/v1/drills/").json()["results"]}
+    assert world.other_drill.pk not in mine and world.drill.pk in mine
+    observed = {d["id"] for d in client_as("observer_invited").get("/api/v1/drills/").json()["results"]}
+    assert observed == {world.drill.pk, world.scheduled.pk, world.paused.pk}
+    assert client_as("observer_uninvited").get("/api/v1/drills/").json()["count"] == 0
+    every = {d["id"] for d in client_as("superuser").get("/api/v1/drills/").json()["results"]}
+    assert world.other_drill.pk in every
+
+
+def test_drill_detail_lists_objectives_for_rating(world: World, client_as: Clients) -> None:
+    data = client_as("observer_invited").get(f"/api/v1/drills/{world.drill.pk}/").json()
+    assert [o["id"] for o in data["objectives"]] == [world.objective.pk]
+    assert data["objectives"][0]["critical_tasks"][0]["title"] == "Report in 10 min"
