@@ -1,0 +1,45 @@
+"""Small display helpers shared by every page: scenario time, clock time, durations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import template
+
+register = template.Library()
+
+DEMO_START = datetime(2000, 1, 1, 9, 0, 0)
+
+
+def _hms(total: int) -> str:
+    hours, rest = divmod(int(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
+@register.filter
+def tplus(seconds: int | float | None) -> str:
+    """Scenario offset as T+hh:mm:ss."""
+    if seconds is None or seconds == "":
+        return ""
+    return f"T+{_hms(int(seconds))}"
+
+
+@register.filter
+def clock_at_nine(seconds: int | float | None) -> str:
+    """The wall-clock time of an offset when the drill starts at 09:00, as in the seed."""
+    if seconds is None or seconds == "":
+        return ""
+    return (DEMO_START + timedelta(seconds=int(seconds))).strftime("%H:%M:%S")
+
+
+@register.filter
+def seconds_human(seconds: int | float | None) -> str:
+    """A deadline or delay: 90 -> 1m 30s, 600 -> 10m."""
+    if seconds is None or seconds == "":
+        return "—"
+    seconds = int(seconds)
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
+    return " ".join(p for p in parts if p) or "0s"

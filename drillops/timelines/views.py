@@ -1,0 +1,158 @@
+"""Web pages of running drills: the dashboard, the console (one page, three roles) and the live
+fragment that the console polls. Writes live in views_actions.py and go through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from drillops.departments.models import Role
+from drillops.departments.selectors import organisation_ids_of
+from drillops.scenarios.models import Scenario
+from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm
+from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, InjectStatus
+from drillops.timelines.notify import live_rev_key, redis_client
+from drillops.timelines.selectors import drill_role, drills_visible_to, inject_list, messages_of, timeline_of
+
+TIMELINE_LIMIT = 200
+FEED_LIMIT = 100
+
+
+# --- who may see what -------------------------------------------------------------------------
+
+
+def get_drill_for(user: Any, pk: int) -> tuple[Drill, str]:
+    drill = get_object_or_404(Drill.objects.select_related("organisation", "scenario_version__scenario"), pk=pk)
+    role = drill_role(user, drill)
+    if role is None:
+        raise Http404
+    return drill, role
+
+
+def injects_for(drill: Drill, user: Any, role: str) -> QuerySet[Inject]:
+    """Coordinators see every row (also what is still to come); staff and observers only what was
+    delivered, newest first, staff limited to their departments by the selector."""
+    injects = inject_list(drill=drill, user=user).select_related("department", "source", "acknowledged_by")
+    if role == Role.COORDINATOR:
+        return injects
+    return injects.filter(delivered_at__isnull=False).order_by("-delivered_at", "-id")
+
+
+def current_rev(drill_id: int) -> str:
+    try:
+        value = redis_client().get(live_rev_key(drill_id))
+    except Exception:  # a Redis outage degrades to "always refresh", never to an error page
+        return "x"
+    return value.decode() if value is not None else "0"
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    drills = drills_visible_to(user).select_related("organisation", "scenario_version__scenario")
+    drills = drills.order_by("-created_at")[:100]
+    organisations = {d.organisation for d in drills}
+    if len(organisations) == 1:
+        timezone.activate(organisations.pop().tz)
+    coordinated = organisation_ids_of(user, Role.COORDINATOR)
+    scenarios = Scenario.objects.select_related("organisation").prefetch_related("versions")
+    if not getattr(user, "is_superuser", False):
+        scenarios = scenarios.filter(organisation_id__in=coordinated)
+    context = {
+        "drills": drills,
+        "scenarios": scenarios.order_by("title")[:100],
+        "can_author": bool(coordinated) or getattr(user, "is_superuser", False),
+    }
+    return render(request, "timelines/home.html", context)
+
+
+def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
+    timezone.activate(drill.organisation.tz)
+    injects = list(injects_for(drill, user, role)[:500])
+    messages = messages_of(drill).select_related("department")
+    context: dict[str, Any] = {
+        "drill": drill,
+        "role": role,
+        "rev": current_rev(drill.pk),
+        "injects": injects,
+        "messages_feed": list(messages.order_by("-at", "-id")[:FEED_LIMIT]),
+        "now": timezone.now(),
+        "open_statuses": OPEN_STATUSES,
+    }
+    if role != Role.STAFF:
+        timeline = timeline_of(drill=drill, user=user).select_related("actor", "department", "inject")
+        context["timeline"] = list(timeline.order_by("-at", "-id")[:TIMELINE_LIMIT])
+        context["counts"] = _counts(drill)
+    return context
+
+
+def _counts(drill: Drill) -> dict[str, int]:
+    injects = drill.injects
+    return {
+        "total": injects.count(),
+        "delivered": injects.filter(delivered_at__isnull=False).count(),
+        "open": injects.filter(status__in=OPEN_STATUSES).count(),
+        "escalated": injects.filter(escalation_level__gt=0).count(),
+        "resolved": injects.filter(status=InjectStatus.RESOLVED).count(),
+    }
+
+
+@login_required
+@require_GET
+def drill_console(request: HttpRequest, pk: int) -> HttpResponse:
+    drill, role = get_drill_for(request.user, pk)
+    context = live_context(drill, request.user, role)
+    context["message_form"] = MessageForm()
+    if role == Role.COORDINATOR:
+        context["stop_form"] = StopForm()
+        context["adhoc_form"] = AdhocInjectForm(organisation_id=drill.organisation_id)
+        context["roster"] = drill.roster.select_related("user", "department")
+    if role == Role.OBSERVER:
+        version = drill.scenario_version
+        context["objectives"] = version.objectives.prefetch_related("critical_tasks")
+        context["my_observations"] = drill.observations.filter(observer_id=request.user.pk).order_by("-created_at")
+    return render(request, "timelines/console.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def drill_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled every second: 204 while the drill's revision is unchanged, else the fresh fragment."""
+    drill, role = get_drill_for(request.user, pk)
+    seen = request.GET.get("rev")
+    if seen is not None and seen == current_rev(drill.pk) and seen != "x":
+        return HttpResponse(status=204)
+    # The comms feed sits outside the fragment; it rides along as an out-of-band swap.
+    return render(request, "timelines/_live.html", {**live_context(drill, request.user, role), "oob": True})
+
+
+@login_required
+@require_GET
+def inject_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inject = get_object_or_404(Inject.objects.select_related("drill__organisation", "department", "source"), pk=pk)
+    drill, role = get_drill_for(request.user, inject.drill_id)
+    if not injects_for(drill, request.user, role).filter(pk=inject.pk).exists():
+        raise Http404
+    timezone.activate(drill.organisation.tz)
+    context = {
+        "drill": drill,
+        "role": role,
+        "inject": inject,
+        "entries": inject.entries.select_related("actor").order_by("at", "id"),
+        "can_act": role == Role.STAFF and not drill.is_over,
+        "open_statuses": OPEN_STATUSES,
+        "forward_form": ForwardForm(organisation_id=drill.organisation_id, exclude_id=inject.department_id),
+    }
+    return render(request, "timelines/inject_detail.html", context)

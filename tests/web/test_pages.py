@@ -1,0 +1,198 @@
+"""The server-rendered pages: who sees what, and that every form goes through the services."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from drillops.reports.models import Observation
+from drillops.timelines.delivery import deliver_due
+from drillops.timelines.models import DrillState, EntryKind, InjectStatus
+from drillops.timelines.notify import live_rev_key, redis_client
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+from .conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _start_and_deliver(drill, coordinator):
+    response = client_for(coordinator).post(reverse("drill_control", args=[drill.pk, "start"]))
+    assert response.status_code == 302
+    deliver_due(limit=100)
+    drill.refresh_from_db()
+    return drill
+
+
+def test_anonymous_visitor_is_sent_to_login(drill):
+    response = client_for_anonymous().get(reverse("drill_console", args=[drill.pk]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def client_for_anonymous():
+    from django.test import Client
+
+    return Client()
+
+
+def test_login_page_renders_with_exercise_banner(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "EXERCISE / 演练" in response.content.decode()
+
+
+def test_coordinator_dashboard_lists_drills_and_scenarios(drill, coordinator):
+    body = client_for(coordinator).get(reverse("home")).content.decode()
+    assert "Web drill" in body and "Mass complaints" in body
+
+
+def test_staff_dashboard_hides_scenarios(drill, cs_staff):
+    body = client_for(cs_staff).get(reverse("home")).content.decode()
+    assert "Web drill" in body
+    assert reverse("scenario_detail", args=[drill.scenario_version.scenario_id]) not in body
+
+
+def test_uninvited_observer_sees_no_drill(drill, org):
+    outsider = MembershipFactory(organisation=org, role="observer", user=UserFactory(username="obs-x")).user
+    client = client_for(outsider)
+    assert "Web drill" not in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("drill_console", args=[drill.pk])).status_code == 404
+
+
+def test_other_organisation_cannot_open_the_console(drill):
+    other = OrganisationFactory(slug="other-org")
+    stranger = MembershipFactory(organisation=other, role="coordinator", user=UserFactory(username="stranger")).user
+    assert client_for(stranger).get(reverse("drill_console", args=[drill.pk])).status_code == 404
+    scenario_url = reverse("scenario_detail", args=[drill.scenario_version.scenario_id])
+    assert client_for(stranger).get(scenario_url).status_code == 404
+
+
+def test_scenario_page_shows_msel_with_offsets_clock_and_ladder(drill, coordinator):
+    url = reverse("scenario_detail", args=[drill.scenario_version.scenario_id])
+    body = client_for(coordinator).get(url).content.decode()
+    assert "T+00:00:00" in body and "09:00:00" in body
+    assert "T+01:00:00" in body and "10:00:00" in body
+    assert "Risk Management" in body and "5m" in body
+
+
+def test_players_cannot_read_the_msel(drill, cs_staff):
+    url = reverse("scenario_detail", args=[drill.scenario_version.scenario_id])
+    assert client_for(cs_staff).get(url).status_code == 404
+
+
+def test_coordinator_starts_drill_and_staff_inbox_shows_delivered_inject(drill, coordinator, cs_staff, risk_staff):
+    _start_and_deliver(drill, coordinator)
+    assert drill.state == DrillState.RUNNING
+    assert (
+        "First complaint call" in client_for(cs_staff).get(reverse("drill_console", args=[drill.pk])).content.decode()
+    )
+    # Risk's event is an hour away: not delivered, so not shown to risk yet.
+    risk_body = client_for(risk_staff).get(reverse("drill_console", args=[drill.pk])).content.decode()
+    assert "Press question" not in risk_body
+
+
+def test_staff_acknowledges_from_the_inbox(drill, coordinator, cs_staff):
+    _start_and_deliver(drill, coordinator)
+    inject = drill.injects.get(department__code="cs")
+    response = client_for(cs_staff).post(reverse("inject_respond", args=[inject.pk, "acknowledge"]))
+    assert response.status_code == 302
+    inject.refresh_from_db()
+    assert inject.status == InjectStatus.ACKNOWLEDGED and inject.acknowledged_by == cs_staff
+
+
+def test_staff_of_another_department_cannot_answer(drill, coordinator, risk_staff):
+    _start_and_deliver(drill, coordinator)
+    inject = drill.injects.get(department__code="cs")
+    response = client_for(risk_staff).post(reverse("inject_respond", args=[inject.pk, "acknowledge"]))
+    assert response.status_code == 404
+    inject.refresh_from_db()
+    assert inject.acknowledged_at is None
+
+
+def test_forward_without_text_or_department_changes_nothing(drill, coordinator, cs_staff):
+    _start_and_deliver(drill, coordinator)
+    inject = drill.injects.get(department__code="cs")
+    before = drill.injects.count()
+    response = client_for(cs_staff).post(
+        reverse("inject_respond", args=[inject.pk, "forward"]), {"department": "999999", "text": ""}, follow=True
+    )
+    assert response.status_code == 200
+    assert drill.injects.count() == before
+
+
+def test_forward_reports_on_to_risk(drill, coordinator, cs_staff, risk):
+    _start_and_deliver(drill, coordinator)
+    inject = drill.injects.get(department__code="cs")
+    client_for(cs_staff).post(
+        reverse("inject_respond", args=[inject.pk, "forward"]), {"department": risk.pk, "text": "23 complaints"}
+    )
+    assert drill.injects.filter(cause="forward", department=risk, source=inject).exists()
+
+
+def test_stop_without_reason_is_refused(drill, coordinator):
+    _start_and_deliver(drill, coordinator)
+    response = client_for(coordinator).post(reverse("drill_stop", args=[drill.pk]), {"reason": ""}, follow=True)
+    assert response.status_code == 200
+    drill.refresh_from_db()
+    assert drill.state == DrillState.RUNNING
+
+
+def test_stop_with_reason_is_shown_to_everyone(drill, coordinator, cs_staff):
+    _start_and_deliver(drill, coordinator)
+    client_for(coordinator).post(reverse("drill_stop", args=[drill.pk]), {"reason": "Real fire alarm"})
+    drill.refresh_from_db()
+    assert drill.state == DrillState.STOPPED
+    assert "Real fire alarm" in client_for(cs_staff).get(reverse("drill_console", args=[drill.pk])).content.decode()
+
+
+def test_staff_cannot_control_the_drill(drill, cs_staff):
+    client_for(cs_staff).post(reverse("drill_control", args=[drill.pk, "start"]))
+    drill.refresh_from_db()
+    assert drill.state == DrillState.SCHEDULED
+
+
+def test_transition_not_allowed_is_a_message_not_an_error(drill, coordinator):
+    response = client_for(coordinator).post(reverse("drill_control", args=[drill.pk, "pause"]), follow=True)
+    assert response.status_code == 200
+    assert "Cannot" in response.content.decode()
+
+
+def test_comms_message_is_posted_and_observers_cannot_post(drill, coordinator, cs_staff, observer):
+    _start_and_deliver(drill, coordinator)
+    client_for(cs_staff).post(reverse("drill_message", args=[drill.pk]), {"text": "CS: 23 calls so far"})
+    client_for(observer).post(reverse("drill_message", args=[drill.pk]), {"text": "observer chatter"})
+    texts = list(drill.timeline.filter(kind=EntryKind.MESSAGE).values_list("text", flat=True))
+    assert texts == ["CS: 23 calls so far"]
+
+
+def test_observer_records_an_observation(drill, coordinator, observer):
+    objective = drill.scenario_version.objectives.get()
+    client_for(observer).post(
+        reverse("observation_create", args=[drill.pk]), {"objective": objective.pk, "rating": "S", "note": "Slow"}
+    )
+    assert Observation.objects.filter(drill=drill, observer=observer, rating="S").count() == 1
+
+
+def test_empty_observation_is_refused(drill, observer):
+    client_for(observer).post(reverse("observation_create", args=[drill.pk]), {"rating": "", "note": ""})
+    assert not Observation.objects.filter(drill=drill).exists()
+
+
+def test_live_endpoint_answers_204_until_the_revision_moves(drill, coordinator):
+    client = client_for(coordinator)
+    redis_client().delete(live_rev_key(drill.pk))
+    first = client.get(reverse("drill_live", args=[drill.pk]))
+    assert first.status_code == 200
+    assert client.get(reverse("drill_live", args=[drill.pk]) + "?rev=0").status_code == 204
+    redis_client().incr(live_rev_key(drill.pk))
+    changed = client.get(reverse("drill_live", args=[drill.pk]) + "?rev=0")
+    assert changed.status_code == 200
+    assert 'hx-swap-oob="true"' in changed.content.decode()
+
+
+def test_chinese_interface_shows_chinese_department_names(drill, coordinator):
+    _start_and_deliver(drill, coordinator)
+    client = client_for(coordinator)
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    body = client.get(reverse("drill_console", args=[drill.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "客户服务部" in body
