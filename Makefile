@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 export VENV PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test browser lint format bench-short bench smoke clean
+.PHONY: help venv venv-dev run test browser lint format bench-short bench smoke clean
 
 help:
 	@echo "make run          serve DrillOps on http://127.0.0.1:$(PORT)/ with demo data (Ctrl-C stops)"
@@ -23,28 +23,31 @@ help:
 venv:
 	@$(PYTHON) scripts/bootstrap.py
 
+venv-dev:
+	@$(PYTHON) scripts/bootstrap.py --dev
+
 run: venv
 	$(PY) scripts/run.py
 
 browser:
 	@$(PYTHON) scripts/ensure_browser.py
 
-test: browser venv
+test: browser venv-dev
 	$(PY) scripts/services.py --data-dir .data/test -- $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
-lint: venv
+lint: venv-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DEBUG=1 $(PY) -m mypy drillops tests bench scripts gunicorn.conf.py
 
-format: venv
+format: venv-dev
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench-short: venv
+bench-short: venv-dev
 	$(PY) scripts/services.py --data-dir .data/bench -- $(PY) bench/run.py --short
 
-bench: venv
+bench: venv-dev
 	$(PY) scripts/services.py --data-dir .data/bench -- $(PY) bench/run.py --full
 
 smoke: venv
