@@ -43,6 +43,7 @@ class DepartmentSerializer(BaseModelSerializer):
         model = Department
         fields = ["id", "organisation", "parent", "code", "name", "name_zh", "description", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        validators: list[Any] = []  # code unique per organisation: the service checks, once it knows the organisation
 
     def validate_organisation(self, value: Organisation) -> Organisation:
         if self.instance is not None and value.pk != self.instance.organisation_id:
