@@ -1,0 +1,374 @@
+"""Every route, every method, every role: an explicit expectation for each, so no route escapes.
+
+The test walks the URL resolver. A route (or a method of it) without a row in EXPECTATIONS fails
+with "new route ... has no expectations". Admin routes are covered by one rule (only users with
+is_staff get in). To add a route, add rows: (route name, METHOD) -> Case(expect(...), target, body).
+Each request runs in a transaction that is rolled back, so one world serves every row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from drillops.departments import services as department_services
+from drillops.scenarios import services as scenario_services
+
+from .api.world import ROLES, World, build_world
+
+A, C, ST, SO, OI, OU, OC, SU = ROLES
+MEMBERS = (C, ST, SO, OI, OU)
+NON_COORDINATORS = (ST, SO, OI, OU)
+DRILL_SEERS = (C, ST, SO, OI)
+SKIPPED_METHODS = {"OPTIONS", "HEAD", "TRACE"}
+
+
+def expect(
+    ok: int,
+    who: Iterable[str] = (),
+    *,
+    forbidden: Iterable[str] = (),
+    hidden: Iterable[str] = (),
+    anonymous: int | set[int] = 401,
+    **others: int | set[int],
+) -> dict[str, int | set[int]]:
+    """Statuses per role: `who` (and the superuser) get `ok`, `forbidden` 403, `hidden` 404."""
+    table: dict[str, int | set[int]] = {A: anonymous, SU: ok}
+    table.update({role: ok for role in who})
+    table.update({role: 403 for role in forbidden})
+    table.update({role: 404 for role in hidden})
+    table.update(others)
+    missing = set(ROLES) - set(table)
+    assert not missing, f"expectation misses roles {missing}"
+    return table
+
+
+def everyone(status: int | set[int]) -> dict[str, int | set[int]]:
+    return dict.fromkeys(ROLES, status)
+
+
+@dataclass
+class Case:
+    expect: dict[str, int | set[int]]
+    target: Callable[[Any], dict[str, Any]] = field(default=lambda w: {})
+    body: Callable[[Any], Any] | None = None
+
+
+def coordinators_only(ok: int, target: Callable[[Any], dict[str, Any]], body: Any = None) -> Case:
+    """Coordinator writes on an object of the organisation: roles below coordinator 403, the other
+    organisation's coordinator cannot see it (404)."""
+    return Case(expect(ok, [C], forbidden=NON_COORDINATORS, hidden=[OC]), target, body)
+
+
+def drill_write(ok: int, target: Callable[[Any], dict[str, Any]], body: Any = None) -> Case:
+    return coordinators_only(ok, target, body)
+
+
+def drill_read(target: Callable[[Any], dict[str, Any]]) -> Case:
+    return Case(expect(200, DRILL_SEERS, hidden=[OU, OC]), target)
+
+
+def inject_act(ok: int, body: Any = None) -> Case:
+    """Players act on injects of their department: another department's is not visible (404);
+    observers never act (403)."""
+    return Case(expect(ok, [C, ST], hidden=[SO, OC], forbidden=[OI, OU]), lambda w: {"pk": w.inject.pk}, body)
+
+
+def _scenario(w: Any) -> dict[str, Any]:
+    return {"pk": w.draft.pk}
+
+
+def _draft_event(w: Any) -> dict[str, Any]:
+    return {"scenario_pk": w.draft.pk, "pk": w.draft_event.pk}
+
+
+def _draft_objective(w: Any) -> dict[str, Any]:
+    return {"scenario_pk": w.draft.pk, "pk": w.draft_objective.pk}
+
+
+def _event_body(w: Any) -> dict[str, Any]:
+    return {"title": "New", "body": "Body", "offset_seconds": 5, "departments": [w.cs.pk]}
+
+
+def _drill(w: Any) -> dict[str, Any]:
+    return {"pk": w.drill.pk}
+
+
+SCENARIO_CASE = Case(expect(200, [C], forbidden=NON_COORDINATORS, hidden=[OC]), _scenario)
+USER_BODY = {"username": "newbie", "password": "a-long-Secret-42", "role": "observer"}
+OBJECTIVE_BODY = {"capability": "C", "title": "T", "critical_tasks": ["One"]}
+
+EXPECTATIONS: dict[tuple[str, str], Case] = {
+    # --- core -------------------------------------------------------------------------------------
+    ("healthz", "GET"): Case(everyone({200, 503})),
+    ("schema", "GET"): Case(everyone(200)),
+    ("api-docs", "GET"): Case(everyone(200)),
+    ("set_language", "POST"): Case(everyone({302, 204}), body=lambda w: {"language": "zh-hans"}),
+    # --- API: auth, departments, users ------------------------------------------------------------
+    ("api:auth-token", "POST"): Case(everyone(200), body=lambda w: {"username": "coord", "password": "pw-coord"}),
+    ("api:department-list", "GET"): Case(expect(200, [*MEMBERS, OC])),
+    ("api:department-list", "POST"): Case(
+        expect(201, [C, OC], forbidden=NON_COORDINATORS), body=lambda w: {"code": "new", "name": "New"}
+    ),
+    ("api:department-detail", "GET"): Case(expect(200, MEMBERS, hidden=[OC]), lambda w: {"pk": w.cs.pk}),
+    ("api:department-detail", "PUT"): coordinators_only(
+        200, lambda w: {"pk": w.cs.pk}, lambda w: {"code": "cs", "name": "Customer Care"}
+    ),
+    ("api:department-detail", "PATCH"): coordinators_only(200, lambda w: {"pk": w.cs.pk}, lambda w: {"name": "CC"}),
+    ("api:department-detail", "DELETE"): coordinators_only(204, lambda w: {"pk": w.spare.pk}),
+    ("api:user-list", "GET"): Case(expect(200, [C, OC], forbidden=NON_COORDINATORS)),
+    ("api:user-list", "POST"): Case(expect(201, [C, OC], forbidden=NON_COORDINATORS), body=lambda w: USER_BODY),
+    ("api:user-detail", "GET"): coordinators_only(200, lambda w: {"pk": w.users[OU].pk}),
+    ("api:user-detail", "PUT"): coordinators_only(
+        200, lambda w: {"pk": w.users[OU].pk}, lambda w: {"email": "o@example.test", "role": "observer"}
+    ),
+    ("api:user-detail", "PATCH"): coordinators_only(200, lambda w: {"pk": w.users[OU].pk}, lambda w: {"email": ""}),
+    ("api:user-detail", "DELETE"): coordinators_only(204, lambda w: {"pk": w.users[OU].pk}),
+    # --- API: scenarios -----------------------------------------------------------------------------
+    ("api:scenario-list", "GET"): Case(expect(200, [C, OC], forbidden=NON_COORDINATORS)),
+    ("api:scenario-list", "POST"): Case(
+        expect(201, [C, OC], forbidden=NON_COORDINATORS), body=lambda w: {"title": "T", "description": ""}
+    ),
+    ("api:scenario-detail", "GET"): SCENARIO_CASE,
+    ("api:scenario-detail", "PUT"): coordinators_only(200, _scenario, lambda w: {"title": "T2", "description": "D"}),
+    ("api:scenario-detail", "PATCH"): coordinators_only(200, _scenario, lambda w: {"title": "T3"}),
+    ("api:scenario-detail", "DELETE"): coordinators_only(204, _scenario),
+    ("api:scenario-submit", "POST"): coordinators_only(200, _scenario),
+    ("api:scenario-approve", "POST"): coordinators_only(200, lambda w: {"pk": w.review.pk}),
+    ("api:scenario-archive", "POST"): coordinators_only(200, lambda w: {"pk": w.scenario.pk}),
+    ("api:scenario-versions", "GET"): SCENARIO_CASE,
+    ("api:scenario-versions", "POST"): coordinators_only(201, lambda w: {"pk": w.scenario.pk}),
+    ("api:scenario-event-list", "GET"): Case(SCENARIO_CASE.expect, lambda w: {"scenario_pk": w.draft.pk}),
+    ("api:scenario-event-list", "POST"): coordinators_only(201, lambda w: {"scenario_pk": w.draft.pk}, _event_body),
+    ("api:scenario-event-detail", "GET"): Case(SCENARIO_CASE.expect, _draft_event),
+    ("api:scenario-event-detail", "PUT"): coordinators_only(200, _draft_event, _event_body),
+    ("api:scenario-event-detail", "PATCH"): coordinators_only(200, _draft_event, lambda w: {"title": "Changed"}),
+    ("api:scenario-event-detail", "DELETE"): coordinators_only(204, _draft_event),
+    ("api:scenario-objective-list", "GET"): Case(SCENARIO_CASE.expect, lambda w: {"scenario_pk": w.draft.pk}),
+    ("api:scenario-objective-list", "POST"): coordinators_only(
+        201, lambda w: {"scenario_pk": w.draft.pk}, lambda w: OBJECTIVE_BODY
+    ),
+    ("api:scenario-objective-detail", "GET"): Case(SCENARIO_CASE.expect, _draft_objective),
+    ("api:scenario-objective-detail", "PUT"): coordinators_only(200, _draft_objective, lambda w: OBJECTIVE_BODY),
+    ("api:scenario-objective-detail", "PATCH"): coordinators_only(200, _draft_objective, lambda w: {"title": "X"}),
+    ("api:scenario-objective-detail", "DELETE"): coordinators_only(204, _draft_objective),
+    # --- API: drills --------------------------------------------------------------------------------
+    ("api:drill-list", "GET"): Case(expect(200, [*MEMBERS, OC])),
+    ("api:drill-list", "POST"): Case(
+        # The other organisation's coordinator names a scenario it cannot see: bad input.
+        expect(201, [C], forbidden=NON_COORDINATORS, **{OC: 400}),
+        body=lambda w: {"scenario": w.scenario.pk, "name": "New drill"},
+    ),
+    ("api:drill-detail", "GET"): drill_read(_drill),
+    ("api:drill-start", "POST"): drill_write(200, lambda w: {"pk": w.scheduled.pk}),
+    ("api:drill-pause", "POST"): drill_write(200, _drill),
+    ("api:drill-resume", "POST"): drill_write(200, lambda w: {"pk": w.paused.pk}),
+    ("api:drill-finish", "POST"): drill_write(200, _drill),
+    ("api:drill-stop", "POST"): drill_write(200, _drill, lambda w: {"reason": "Real emergency"}),
+    ("api:drill-injects", "GET"): drill_read(_drill),
+    ("api:drill-injects", "POST"): drill_write(
+        201, _drill, lambda w: {"title": "Reporter calls", "body": "B", "departments": [w.cs.pk]}
+    ),
+    ("api:drill-trigger", "POST"): drill_write(200, lambda w: {"pk": w.drill.pk, "event_id": w.event.pk}),
+    ("api:drill-timeline", "GET"): drill_read(_drill),
+    ("api:drill-messages", "GET"): drill_read(_drill),
+    ("api:drill-messages", "POST"): Case(
+        expect(201, [C, ST, SO], forbidden=[OI, OU], hidden=[OC]), _drill, lambda w: {"text": "Hello"}
+    ),
+    ("api:drill-roster", "GET"): drill_read(_drill),
+    ("api:drill-roster", "POST"): drill_write(201, _drill, lambda w: {"user": w.users[ST].pk, "department": w.cs.pk}),
+    ("api:drill-observation-list", "GET"): Case(
+        expect(200, [C, OI], forbidden=[ST, SO], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
+    ),
+    ("api:drill-observation-list", "POST"): Case(
+        expect(201, [OI], forbidden=[C, ST, SO, OC], hidden=[OU]),
+        lambda w: {"drill_pk": w.drill.pk},
+        lambda w: {"rating": "P", "objective": w.objective.pk},
+    ),
+    # --- API: injects -------------------------------------------------------------------------------
+    ("api:inject-detail", "GET"): Case(expect(200, [C, ST, OI], hidden=[SO, OU, OC]), lambda w: {"pk": w.inject.pk}),
+    ("api:inject-acknowledge", "POST"): inject_act(200),
+    ("api:inject-actions", "POST"): inject_act(201, lambda w: {"text": "Called back"}),
+    ("api:inject-forward", "POST"): inject_act(201, lambda w: {"department": w.risk.pk}),
+    ("api:inject-resolve", "POST"): inject_act(200, lambda w: {"text": "Done"}),
+    # --- web pages (rows owned by the web UI work; add yours here) ---------------------------------
+    # Pages answer anonymous visitors with a redirect to the login page.
+    ("login", "GET"): Case(expect(302, [*MEMBERS, OC], anonymous=200)),
+    ("login", "POST"): Case(expect(302, [*MEMBERS, OC], anonymous=200)),
+    ("login", "PUT"): Case(expect(302, [*MEMBERS, OC], anonymous=200)),
+    ("logout", "POST"): Case(everyone(302)),
+    ("home", "GET"): Case(expect(200, [*MEMBERS, OC], anonymous=302)),
+    ("scenario_detail", "GET"): Case(
+        expect(200, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"pk": w.scenario.pk}
+    ),
+    ("drill_new", "POST"): Case(
+        expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"scenario_pk": w.scenario.pk}
+    ),
+    ("drill_console", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    ("drill_live", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    # Forms post back to the console, which shows the outcome (a refusal included) as a message.
+    ("drill_stop", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    ("drill_control", "POST"): Case(
+        expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), lambda w: {"pk": w.drill.pk, "action": "pause"}
+    ),
+    ("drill_adhoc", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
+    ("drill_message", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    ("observation_create", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    ("inject_detail", "GET"): Case(
+        expect(200, [C, ST, OI], hidden=[SO, OU, OC], anonymous=302), lambda w: {"pk": w.inject.pk}
+    ),
+    ("inject_respond", "POST"): Case(
+        expect(302, [C, ST], hidden=[SO, OI, OU, OC], anonymous=302),
+        lambda w: {"pk": w.inject.pk, "op": "acknowledge"},
+    ),
+}
+
+
+# --- walking the resolver -----------------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    pattern: str
+    name: str
+    callback: Any
+
+
+def walk(patterns: Iterable[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = ":".join(part for part in (namespace, entry.namespace or "") if part)
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            yield Route(prefix + str(entry.pattern), name or prefix + str(entry.pattern), entry.callback)
+
+
+def methods_of(callback: Any) -> set[str] | None:
+    """The methods a view answers, when the view says so; None for a plain function view."""
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return {method.upper() for method in actions} - SKIPPED_METHODS
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view_class is None:
+        return None
+    return {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)} - SKIPPED_METHODS
+
+
+def fill(pattern: str, values: dict[str, Any]) -> str:
+    """A URL from a route pattern (path converters or regex groups) and its values."""
+
+    def value(name: str, default: str) -> str:
+        return str(values.get(name, default))
+
+    def group(m: re.Match[str]) -> str:
+        choices = m.group(2).split("|")
+        return value(m.group(1), choices[0] if len(choices) > 1 else "1")
+
+    url = re.sub(r"\(\?P<(\w+)>((?:[^()]|\([^()]*\))*)\)", group, pattern)
+    url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: value(m.group(1), "1"), url)
+    return "/" + url.replace("^", "").replace("$", "").replace("\\", "")
+
+
+def all_routes() -> list[Route]:
+    return list(walk(get_resolver().url_patterns))
+
+
+def _request(world: World, role: str, method: str, url: str, body: Any) -> Any:
+    """One request as one role, rolled back afterwards so that the next row sees the same world."""
+    with transaction.atomic():
+        client = APIClient()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        data = body(world) if body else None
+        response = (
+            getattr(client, method.lower())(url, data, format="json") if data else getattr(client, method.lower())(url)
+        )
+        transaction.set_rollback(True)
+    return response
+
+
+def _matches(status: int, expected: int | set[int]) -> bool:
+    return status in expected if isinstance(expected, set) else status == expected
+
+
+@pytest.fixture
+def matrix_world(db: Any, settings: Any) -> World:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world()
+    coordinator = world.users[C]
+    world.spare = department_services.department_create(  # type: ignore[attr-defined]
+        organisation=world.org, by=coordinator, code="spare", name="Unused"
+    )
+    review = scenario_services.scenario_create(organisation=world.org, by=coordinator, title="In review")
+    scenario_services.event_create(
+        scenario=review, by=coordinator, title="E", body="B", offset_seconds=0, departments=[world.cs]
+    )
+    scenario_services.version_submit(scenario=review, by=coordinator)
+    world.review = review  # type: ignore[attr-defined]
+    return world
+
+
+def test_every_route_has_expectations() -> None:
+    missing = []
+    for route in all_routes():
+        if route.pattern.startswith("admin/"):
+            continue
+        methods = methods_of(route.callback)
+        rows = {method for (name, method) in EXPECTATIONS if name == route.name}
+        if methods is None:
+            if not rows:
+                missing.append(f"new route {route.pattern} ({route.name}) has no expectations")
+            continue
+        missing += [f"new route {route.pattern} ({route.name}) {m} has no expectations" for m in sorted(methods - rows)]
+    assert not missing, "\n".join(missing)
+
+
+def test_no_expectation_for_a_route_that_is_gone() -> None:
+    names = {route.name for route in all_routes()}
+    assert not [key for key in EXPECTATIONS if key[0] not in names]
+
+
+def test_role_matrix(matrix_world: World) -> None:
+    routes = {route.name: route for route in all_routes()}
+    failures = []
+    for (name, method), case in EXPECTATIONS.items():
+        url = fill(routes[name].pattern, case.target(matrix_world))
+        for role in ROLES:
+            response = _request(matrix_world, role, method, url, case.body)
+            if not _matches(response.status_code, case.expect[role]):
+                failures.append(f"{method} {url} ({name}) as {role}: {response.status_code}, want {case.expect[role]}")
+    assert not failures, "\n".join(failures)
+
+
+ADMIN_PUBLIC = {"admin:login": 200, "admin:logout": 405}
+
+
+def test_admin_is_for_staff_users_only(matrix_world: World) -> None:
+    """Rule for every admin/ route: anonymous and non-staff members are sent to the admin login;
+    a superuser gets in (never a server error, never the login page)."""
+    failures = []
+    for route in all_routes():
+        if not route.pattern.startswith("admin/"):
+            continue
+        url = fill(route.pattern, {"url": "nowhere/"})
+        for role in (A, C, ST, SU):
+            status = _request(matrix_world, role, "GET", url, None)
+            code, location = status.status_code, status.headers.get("Location", "")
+            if role == SU:
+                # 403 is the admin's truth for read-only records (no add or delete): still no way in.
+                ok = code < 500 and "/admin/login/" not in location
+            elif route.name in ADMIN_PUBLIC:
+                ok = code == ADMIN_PUBLIC[route.name] or (code == 302 and "/admin/" in location)
+            else:
+                ok = code == 302 and "/admin/login/" in location
+            if not ok:
+                failures.append(f"GET {url} ({route.name}) as {role}: {code} {location}")
+    assert not failures, "\n".join(failures)
