@@ -32,13 +32,16 @@ run: venv
 browser:
 	@$(PYTHON) scripts/ensure_browser.py
 
+# The suite is written for DEBUG=1 settings (no HTTPS redirect; Django's test runner still
+# runs with settings.DEBUG False); production settings have their own test (check --deploy).
 test: browser venv-dev
-	$(PY) scripts/services.py --data-dir .data/test -- $(PY) -m pytest --create-db $(PYTEST_ARGS)
+	@mkdir -p .data/staticfiles
+	DEBUG=1 $(PY) scripts/services.py --data-dir .data/test -- $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
 lint: venv-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	DEBUG=1 $(PY) -m mypy drillops tests bench scripts gunicorn.conf.py
+	DEBUG=1 $(PY) -m mypy drillops tests scripts gunicorn.conf.py $(wildcard bench)
 
 format: venv-dev
 	$(PY) -m ruff format .

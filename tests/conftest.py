@@ -40,7 +40,9 @@ def cs_staff(org: Organisation, cs: Department):
 
 @pytest.fixture
 def risk_staff(org: Organisation, risk: Department):
-    return MembershipFactory(organisation=org, role=Role.STAFF, department=risk, user=UserFactory(username="risk1")).user
+    return MembershipFactory(
+        organisation=org, role=Role.STAFF, department=risk, user=UserFactory(username="risk1")
+    ).user
 
 
 @pytest.fixture
@@ -79,7 +81,9 @@ def pytest_runtest_makereport(
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     report = yield
     _fail_skipped(report)
     return report
