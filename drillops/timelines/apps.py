@@ -6,3 +6,10 @@ class TimelinesConfig(AppConfig):
     name = "drillops.timelines"
     label = "timelines"
     verbose_name = _("Timelines")
+
+    def ready(self) -> None:
+        # core cannot import this app, so the app registers its own health check.
+        from drillops.core.health import register_check
+        from drillops.timelines.dispatcher import check_dispatcher
+
+        register_check("dispatcher", check_dispatcher)

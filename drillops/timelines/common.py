@@ -27,12 +27,12 @@ def db_now() -> datetime:
 
 def lock_drill(drill: Drill | int) -> Drill:
     pk = drill if isinstance(drill, int) else drill.pk
-    return Drill.objects.select_for_update(of=("self",)).get(pk=pk)
+    return Drill.objects.select_for_update(of=("self",), no_key=True).get(pk=pk)
 
 
 def lock_inject(inject: Inject | int) -> Inject:
     pk = inject if isinstance(inject, int) else inject.pk
-    locked = Inject.objects.select_for_update(of=("self",)).select_related("drill").get(pk=pk)
+    locked = Inject.objects.select_for_update(of=("self",), no_key=True).select_related("drill").get(pk=pk)
     if locked.drill.is_over:
         raise DomainError(str(_("The drill has ended; its injects can no longer change.")))
     return locked

@@ -17,7 +17,7 @@ from django.db import connection
 
 from drillops.scenarios.models import ScenarioEvent
 from drillops.timelines.models import EscalationStep, EscalationUnless, Outbox
-from drillops.timelines.notify import enqueue_outbox_on_commit
+from drillops.timelines.notify import enqueue_outbox_on_commit, publish_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +26,13 @@ _DUE_CLAIM = """
     WHERE i.status = 'pending' AND i.delivered_at IS NULL AND i.due_at <= statement_timestamp()
       AND d.state = 'running'
     ORDER BY i.due_at LIMIT %(limit)s
-    FOR UPDATE OF i SKIP LOCKED
+    FOR NO KEY UPDATE OF i SKIP LOCKED
 """
 # Services deliver named rows now; they wait for a dispatcher holding the row, then see it delivered.
 _IDS_CLAIM = """
     SELECT i.id FROM timelines_inject i
     WHERE i.id = ANY(%(ids)s) AND i.delivered_at IS NULL AND i.status IN ('pending', 'waiting', 'cancelled')
-    FOR UPDATE OF i
+    FOR NO KEY UPDATE OF i
 """
 _DELIVER = """
 WITH due AS ({claim}),
@@ -171,6 +171,9 @@ def _write_delivery_outbox(rows: list[Delivered]) -> None:
         for drill_id, ids in by_drill.items()
     ]
     write_outbox(outbox)
+    # Browsers hear of it at once; the worker's fan-out later is a harmless repeat.
+    for drill_id, ids in by_drill.items():
+        publish_on_commit(drill_id, "delivered", {"injects": ids[:100]})
 
 
 def write_outbox(rows: list[Outbox]) -> list[Outbox]:

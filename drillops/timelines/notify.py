@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -17,6 +18,18 @@ log = logging.getLogger(__name__)
 
 DISPATCH_CHANNEL = "drillops_dispatch"
 _redis: redis.Redis | None = None
+# The dispatcher hands broker and Redis calls to a thread so that an outage never stalls its clock.
+_offload: Callable[[Callable[[], None]], Any] | None = None
+
+
+def set_offload(offload: Callable[[Callable[[], None]], Any] | None) -> None:
+    global _offload
+    _offload = offload
+
+
+def _after_commit(fn: Callable[[], None]) -> None:
+    offload = _offload
+    transaction.on_commit((lambda: offload(fn)) if offload is not None else fn)
 
 
 def redis_client() -> redis.Redis:
@@ -55,7 +68,7 @@ def publish_now(drill_id: int, kind: str, data: dict[str, Any] | None = None) ->
 
 
 def publish_on_commit(drill_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
-    transaction.on_commit(lambda: publish_now(drill_id, kind, data))
+    _after_commit(lambda: publish_now(drill_id, kind, data))
 
 
 def enqueue_outbox_on_commit(outbox_ids: list[int]) -> None:
@@ -67,4 +80,4 @@ def enqueue_outbox_on_commit(outbox_ids: list[int]) -> None:
 
         enqueue_outbox(outbox_ids)
 
-    transaction.on_commit(_send)
+    _after_commit(_send)

@@ -143,7 +143,7 @@ def drill_start_scheduled(*, limit: int = 10) -> list[Drill]:
     started = []
     with transaction.atomic():
         due = list(
-            Drill.objects.select_for_update(skip_locked=True, of=("self",))
+            Drill.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .filter(state=DrillState.SCHEDULED, scheduled_start__isnull=False, scheduled_start__lte=db_now())
             .order_by("scheduled_start")[:limit]
         )

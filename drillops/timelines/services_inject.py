@@ -37,17 +37,20 @@ def _require_delivered(inject: Inject) -> None:
         raise DomainError(str(_("The inject has not been delivered.")))
 
 
-def _lock_pending(inject: Inject) -> datetime:
+def _lock_pending(inject: Inject) -> tuple[datetime, list[int]]:
     """Lock what a response may cancel, then read the clock: the response's time."""
-    list(EscalationStep.objects.select_for_update().filter(inject=inject, fired_at__isnull=True, cancelled_at=None))
-    list(
-        Inject.objects.select_for_update(of=("self",)).filter(
+    steps = EscalationStep.objects.select_for_update(no_key=True)
+    list(steps.filter(inject=inject, fired_at__isnull=True, cancelled_at=None).values_list("pk", flat=True))
+    dependents = list(
+        Inject.objects.select_for_update(of=("self",), no_key=True)
+        .filter(
             source=inject,
             cause__in=[InjectCause.SCHEDULED, InjectCause.TRIGGERED],
             status__in=[InjectStatus.PENDING, InjectStatus.WAITING],
         )
+        .values_list("pk", flat=True)
     )
-    return db_now()
+    return db_now(), dependents
 
 
 def _cancel_steps(inject: Inject, at: datetime, unless: list[str]) -> None:
@@ -59,19 +62,15 @@ def _cancel_steps(inject: Inject, at: datetime, unless: list[str]) -> None:
 
 
 def _acknowledge(inject: Inject, by: Any) -> datetime:
-    at = _lock_pending(inject)
+    at, dependents = _lock_pending(inject)
     inject.acknowledged_at, inject.acknowledged_by = at, _user(by)
     if inject.status == InjectStatus.DELIVERED:
         inject.status = InjectStatus.ACKNOWLEDGED
     inject.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "updated_at"])
     _cancel_steps(inject, at, [EscalationUnless.ACKNOWLEDGED])
-    if inject.deadline_at is not None and at <= inject.deadline_at:
+    if dependents and inject.deadline_at is not None and at <= inject.deadline_at:
         # "Only if not acknowledged by its deadline": answered in time, so those never come.
-        Inject.objects.filter(
-            source=inject,
-            cause__in=[InjectCause.SCHEDULED, InjectCause.TRIGGERED],
-            status__in=[InjectStatus.PENDING, InjectStatus.WAITING],
-        ).update(status=InjectStatus.CANCELLED, cancelled_at=at, updated_at=at)
+        Inject.objects.filter(pk__in=dependents).update(status=InjectStatus.CANCELLED, cancelled_at=at, updated_at=at)
         cancel_unreachable(drill_id=inject.drill_id)
     entry(drill=inject.drill_id, kind=EntryKind.ACKNOWLEDGED, at=at, by=by, inject=inject)
     return at

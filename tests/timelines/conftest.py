@@ -58,3 +58,18 @@ def start_drill(coordinator: Any) -> Callable[..., Drill]:
         return services.drill_start(drill=drill, by=coordinator)
 
     return start
+
+
+def bulk_scenario(organisation: Organisation, departments: list[Department], *, events: int, **fields: Any) -> Scenario:
+    """Many events quickly (bulk inserts), each for every given department."""
+    scenario = ScenarioFactory(organisation=organisation)
+    version = ScenarioVersionFactory(scenario=scenario, number=1, status=VersionStatus.APPROVED)
+    made = ScenarioEvent.objects.bulk_create(
+        ScenarioEvent(version=version, sequence=n + 1, title=f"Event {n + 1}", offset_seconds=0, **fields)
+        for n in range(events)
+    )
+    through = ScenarioEvent.departments.through
+    through.objects.bulk_create(
+        through(scenarioevent_id=event.pk, department_id=department.pk) for event in made for department in departments
+    )
+    return scenario
