@@ -37,14 +37,14 @@ def expect(
     forbidden: Iterable[str] = (),
     hidden: Iterable[str] = (),
     anonymous: int | set[int] = 401,
-    **others: int | set[int],
+    others: dict[str, int | set[int]] | None = None,
 ) -> dict[str, int | set[int]]:
     """Statuses per role: `who` (and the superuser) get `ok`, `forbidden` 403, `hidden` 404."""
     table: dict[str, int | set[int]] = {A: anonymous, SU: ok}
     table.update({role: ok for role in who})
     table.update({role: 403 for role in forbidden})
     table.update({role: 404 for role in hidden})
-    table.update(others)
+    table.update(others or {})
     missing = set(ROLES) - set(table)
     assert not missing, f"expectation misses roles {missing}"
     return table
@@ -163,7 +163,7 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("api:drill-list", "GET"): Case(expect(200, [*MEMBERS, OC])),
     ("api:drill-list", "POST"): Case(
         # The other organisation's coordinator names a scenario it cannot see: bad input.
-        expect(201, [C], forbidden=NON_COORDINATORS, **{OC: 400}),
+        expect(201, [C], forbidden=NON_COORDINATORS, others={OC: 400}),
         body=lambda w: {"scenario": w.scenario.pk, "name": "New drill"},
     ),
     ("api:drill-detail", "GET"): drill_read(_drill),

@@ -78,7 +78,8 @@ def normalize_escalations(version: ScenarioVersion, steps: Any) -> list[dict[str
         if not _is_whole(step.get("after_seconds")):
             raise _step_error(index, _("after_seconds must be a whole number of seconds, 0 or more."))
         message = step.get("message", "")
-        if not isinstance(message, str) or len(message) > FREE_TEXT_MAX:
+        # PostgreSQL cannot store NUL in text or jsonb: refuse it here rather than fail at the INSERT.
+        if not isinstance(message, str) or len(message) > FREE_TEXT_MAX or "\x00" in message:
             raise _step_error(index, _("message must be text of at most %(n)d characters.") % {"n": FREE_TEXT_MAX})
         unless = step.get("unless", "acknowledged")
         if unless not in UNLESS_VALUES:
