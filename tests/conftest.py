@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -87,3 +88,9 @@ def pytest_make_collect_report(
     report = yield
     _fail_skipped(report)
     return report
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    """PBKDF2's deliberate slowness is a third of the suite's time, and proves nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
