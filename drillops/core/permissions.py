@@ -1,7 +1,8 @@
 """Role-based access for API views, without knowing where roles come from (core imports no app).
 
 A view names, per action, the roles that may take it (`action_roles`), and tells which roles the
-caller holds anywhere (`roles_anywhere(request)`) and on one object (`roles_on(request, obj)`).
+caller holds anywhere (`roles_anywhere(request)`, optionally `more_roles_anywhere(request)` for
+roles that are costly to find) and on one object (`roles_on(request, obj)`).
 Objects the caller may not see are filtered out by the view's queryset first (404); this class
 answers 403 for an action the caller's role may not take on an object it can see.
 """
@@ -35,7 +36,12 @@ class ActionRoles(BasePermission):
             return False
         if is_superuser(request):
             return True
-        return bool(allowed_roles(view, request) & set(view.roles_anywhere(request)))
+        allowed = allowed_roles(view, request)
+        if allowed & set(view.roles_anywhere(request)):
+            return True
+        # Roles that cost a query (e.g. an observer invited to one drill) are asked only when needed.
+        more = getattr(view, "more_roles_anywhere", None)
+        return bool(more and allowed & set(more(request)))
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         if is_superuser(request):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rest_framework.test import APIClient
 
@@ -228,3 +229,31 @@ def test_drill_detail_lists_objectives_for_rating(world: World, client_as: Clien
     data = client_as("observer_invited").get(f"/api/v1/drills/{world.drill.pk}/").json()
     assert [o["id"] for o in data["objectives"]] == [world.objective.pk]
     assert data["objectives"][0]["critical_tasks"][0]["title"] == "Report in 10 min"
+
+
+def test_is_overdue_in_the_list_follows_the_deadline(world: World, client_as: Clients) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    past = timezone.now() - timedelta(minutes=5)
+    Inject.objects.filter(pk=world.inject.pk).update(deadline_at=past)
+    Inject.objects.filter(pk=world.risk_inject.pk).update(deadline_at=past, acknowledged_at=past - timedelta(minutes=1))
+    rows = client_as("coordinator").get(f"/api/v1/drills/{world.drill.pk}/injects/").json()["results"]
+    overdue = {row["id"]: row["is_overdue"] for row in rows}
+    assert overdue == {world.inject.pk: True, world.risk_inject.pk: False}
+    world.inject.refresh_from_db()
+    assert world.inject.is_overdue  # the property and the list agree
+    single = client_as("coordinator").get(f"/api/v1/injects/{world.inject.pk}/").json()
+    assert single["is_overdue"] is True
+
+
+def test_inject_list_page_costs_a_fixed_number_of_queries(
+    world: World, client_as: Clients, django_assert_max_num_queries: Any
+) -> None:
+    client = client_as("staff_target")
+    url = f"/api/v1/drills/{world.drill.pk}/injects/"
+    client.get(url)
+    # token+user, memberships, drill, count, page: the same for 2 injects or 1000.
+    with django_assert_max_num_queries(5):
+        assert client.get(url).status_code == 200

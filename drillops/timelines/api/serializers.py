@@ -111,7 +111,9 @@ class InjectSerializer(serializers.Serializer):
     deadline_at = UTCDateTimeField(allow_null=True)
     escalation_level = serializers.IntegerField()
 
-    def to_representation(self, inject: Inject) -> dict[str, Any]:
+    def to_representation(self, inject: Inject | dict[str, Any]) -> dict[str, Any]:
+        if isinstance(inject, dict):
+            return inject_row_json(inject)
         return {
             "id": inject.pk,
             "event": inject.event_id,
@@ -131,6 +133,29 @@ class InjectSerializer(serializers.Serializer):
             "deadline_at": format_utc(inject.deadline_at),
             "escalation_level": inject.escalation_level,
         }
+
+
+def inject_row_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of timelines.selectors.inject_rows() as the API shows it (the hot path of the list)."""
+    return {
+        "id": row["id"],
+        "event": row["event_id"],
+        "department": row["department_id"],
+        "title": row["title"],
+        "body": row["body"],
+        "channel": row["channel"],
+        "cause": row["cause"],
+        "source": row["source_id"],
+        "status": row["status"],
+        "is_overdue": row["is_overdue"],
+        "due_at": format_utc(row["due_at"]),
+        "delivered_at": format_utc(row["delivered_at"]),
+        "acknowledged_at": format_utc(row["acknowledged_at"]),
+        "first_action_at": format_utc(row["first_action_at"]),
+        "resolved_at": format_utc(row["resolved_at"]),
+        "deadline_at": format_utc(row["deadline_at"]),
+        "escalation_level": row["escalation_level"],
+    }
 
 
 class InjectFilterSerializer(serializers.Serializer):

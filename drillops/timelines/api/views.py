@@ -31,6 +31,7 @@ from drillops.timelines.api.serializers import (
     StopSerializer,
     TextSerializer,
     TimelineEntrySerializer,
+    inject_row_json,
 )
 from drillops.timelines.models import Drill, Inject
 
@@ -45,11 +46,8 @@ def _same_organisation(field: str, departments: list[Department], organisation_i
 class DrillRolesMixin(OrganisationScopedMixin):
     """Roles in a drill: an observer counts only where invited, so the role is the drill's."""
 
-    def roles_anywhere(self, request: Request) -> set[str]:
-        roles = super().roles_anywhere(request)
-        if selectors.observed_drill_ids(request.user).exists():
-            roles.add("observer")
-        return roles
+    def more_roles_anywhere(self, request: Request) -> set[str]:
+        return {"observer"} if selectors.observed_drill_ids(request.user).exists() else set()
 
     def drill_of(self, obj: Any) -> Drill:
         return obj
@@ -132,8 +130,8 @@ class DrillViewSet(
         given = InjectFilterSerializer(data=request.query_params)
         given.is_valid(raise_exception=True)
         injects = selectors.inject_list(drill=drill, user=request.user, **given.validated_data)
-        page = self.paginate_queryset(injects)
-        return self.get_paginated_response(InjectSerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.inject_rows(injects))
+        return self.get_paginated_response([inject_row_json(row) for row in page or []])
 
     def _send_adhoc(self, request: Request, drill: Drill) -> Response:
         given = AdhocInjectSerializer(data=request.data, context=self.get_serializer_context())
