@@ -63,6 +63,14 @@ class DrillAdmin(admin.ModelAdmin):
     inlines = [RosterInline]
     actions = ["start", "pause", "resume", "finish", "stop"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A drill pins an approved version through drill_create: the scenario page or the API.
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        pinned = ("organisation", "scenario_version") if obj is not None else ()
+        return (*pinned, *self.readonly_fields)
+
     @admin.action(description=_("Start the selected drills now"))
     def start(self, request: HttpRequest, queryset: QuerySet[Drill]) -> None:
         from drillops.timelines import services
