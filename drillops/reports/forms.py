@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drillops.reports.models import ObservationFlag, Rating
 from drillops.scenarios.models import CriticalTask, Objective
-from drillops.timelines.models import Drill
+from drillops.timelines.models import Drill, TimelineEntry
 
 
 class ObservationForm(forms.Form):
@@ -19,6 +19,9 @@ class ObservationForm(forms.Form):
     )
     rating = forms.ChoiceField(label=_("Rating"), choices=[("", "—"), *Rating.choices], required=False)
     flag = forms.ChoiceField(label=_("Flag"), choices=ObservationFlag.choices, required=False)
+    timeline_entry = forms.ModelChoiceField(
+        label=_("Timeline entry"), queryset=TimelineEntry.objects.none(), required=False
+    )
     note = forms.CharField(label=_("Note"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, drill: Drill, **kwargs: Any) -> None:
@@ -28,6 +31,7 @@ class ObservationForm(forms.Form):
         self.fields["critical_task"].queryset = CriticalTask.objects.filter(  # type: ignore[attr-defined]
             objective__version_id=drill.scenario_version_id
         ).select_related("objective")
+        self.fields["timeline_entry"].queryset = TimelineEntry.objects.filter(drill=drill)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

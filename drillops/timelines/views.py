@@ -17,7 +17,7 @@ from drillops.departments.models import Role
 from drillops.departments.selectors import organisation_ids_of
 from drillops.scenarios.models import Scenario
 from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm
-from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, InjectStatus
+from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, InjectStatus, TimelineEntry
 from drillops.timelines.notify import live_rev_key, redis_client
 from drillops.timelines.selectors import drill_role, drills_visible_to, inject_list, messages_of, timeline_of
 
@@ -121,8 +121,16 @@ def drill_console(request: HttpRequest, pk: int) -> HttpResponse:
     if role == Role.OBSERVER:
         version = drill.scenario_version
         context["objectives"] = version.objectives.prefetch_related("critical_tasks")
+        context["flag_entry"] = _entry_from_query(drill, request.GET.get("entry", ""))
         context["my_observations"] = drill.observations.filter(observer_id=request.user.pk).order_by("-created_at")
     return render(request, "timelines/console.html", context)
+
+
+def _entry_from_query(drill: Drill, value: str) -> TimelineEntry | None:
+    """The timeline entry an observer chose to comment on (?entry=<id>), if it is of this drill."""
+    if not value.isdigit():
+        return None
+    return TimelineEntry.objects.filter(drill=drill, pk=int(value)).select_related("inject", "department").first()
 
 
 @never_cache

@@ -196,3 +196,15 @@ def test_chinese_interface_shows_chinese_department_names(drill, coordinator):
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     body = client.get(reverse("drill_console", args=[drill.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "客户服务部" in body
+
+
+def test_observer_flags_a_timeline_entry_as_an_error(drill, coordinator, observer):
+    _start_and_deliver(drill, coordinator)
+    entry = drill.timeline.filter(kind=EntryKind.DELIVERED).first()
+    page = client_for(observer).get(reverse("drill_console", args=[drill.pk]) + f"?entry={entry.pk}")
+    assert f'name="timeline_entry" value="{entry.pk}"' in page.content.decode()
+    client_for(observer).post(
+        reverse("observation_create", args=[drill.pk]),
+        {"timeline_entry": entry.pk, "flag": "error", "note": "Wrong department answered"},
+    )
+    assert Observation.objects.get(drill=drill).timeline_entry == entry
