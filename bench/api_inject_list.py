@@ -1,0 +1,199 @@
+"""API benchmark: the inject list (one page, token auth) under 50 concurrent connections on gunicorn.
+
+Target (DESIGN.md): p95 <= 50 ms. Builds its own database (`bench_drillops_api` on the server that
+DATABASE_URL names), a drill of 1,000 events over two departments with 300 delivered, starts
+gunicorn with production settings (DEBUG off) and loads one page with wrk. Needs `wrk` on PATH.
+
+    .venv/bin/python bench/api_inject_list.py [--connections 50] [--duration 20] [--workers N] [--threads 4]
+
+Prints one JSON line with the percentiles; exits 1 when p95 is over the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = os.environ.get("BENCH_API_DATABASE_NAME", "bench_drillops_api")
+TARGET_P95_MS = 50.0
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("P50=%d P95=%d P99=%d MAX=%d REQS=%d ERRS=%d\\n",
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def database_url() -> str:
+    parts = urlsplit(os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/drillops"))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, parts.fragment))
+
+
+def environment(url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DEBUG="0",
+        SECRET_KEY=env.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        DJANGO_SETTINGS_MODULE="drillops.settings",
+    )
+    return env
+
+
+def prepare(url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    conn = psycopg2.connect(
+        dbname="postgres", user=parts.username, password=parts.password, host=parts.hostname, port=parts.port or 5432
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{DB_NAME}"')
+    conn.close()
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=environment(url), check=True)
+
+
+def seed() -> tuple[str, int]:
+    """A running drill with 1,000 injects (300 delivered); returns a staff user's token and the drill id."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from drillops.departments.models import Department, Membership, Organisation, Role
+    from drillops.scenarios.models import Scenario, ScenarioEvent, ScenarioVersion, VersionStatus
+    from drillops.timelines import services
+    from drillops.timelines.delivery import deliver_due
+
+    org = Organisation.objects.create(name="Bench insurer", slug="bench-api")
+    cs = Department.objects.create(organisation=org, code="cs", name="Customer Service")
+    risk = Department.objects.create(organisation=org, code="risk", name="Risk Management")
+    users = get_user_model().objects
+    coordinator, staff = users.create(username="bench-coord"), users.create(username="bench-cs")
+    Membership.objects.create(user=coordinator, organisation=org, role=Role.COORDINATOR)
+    Membership.objects.create(user=staff, organisation=org, role=Role.STAFF, department=cs)
+    scenario = Scenario.objects.create(organisation=org, title="Bench")
+    version = ScenarioVersion.objects.create(scenario=scenario, number=1, status=VersionStatus.APPROVED)
+    events = ScenarioEvent.objects.bulk_create(
+        ScenarioEvent(
+            version=version,
+            sequence=n + 1,
+            offset_seconds=0 if n < 300 else 3600 + n,
+            title=f"Complaint call {n}",
+            body="A customer demands a refund for the new product. " * 4,
+            response_deadline_seconds=600,
+        )
+        for n in range(1000)
+    )
+    through = ScenarioEvent.departments.through
+    through.objects.bulk_create(
+        through(scenarioevent_id=e.pk, department_id=(cs if n % 2 else risk).pk) for n, e in enumerate(events)
+    )
+    drill = services.drill_create(scenario=scenario, name="Bench drill", by=coordinator)
+    services.drill_start(drill=drill, by=coordinator)
+    deliver_due(limit=1000)
+    return Token.objects.create(user=staff).key, drill.pk
+
+
+def wait_until_up(url: str, token: str) -> None:
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})  # noqa: S310 - http://127.0.0.1
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(request, timeout=2) as answer:  # noqa: S310 - our own local server
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not come up")
+
+
+def run_wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA)
+    command = ["wrk", f"-t{min(4, connections)}", f"-c{connections}", f"-d{duration}s", "-s", script.name]
+    out = subprocess.run(
+        [*command, "-H", f"Authorization: Token {token}", url], capture_output=True, text=True, check=True
+    ).stdout
+    os.unlink(script.name)
+    found = re.search(r"P50=(\d+) P95=(\d+) P99=(\d+) MAX=(\d+) REQS=(\d+) ERRS=(\d+)", out)
+    if not found:
+        raise SystemExit(f"could not read wrk's output:\n{out}")
+    p50, p95, p99, top, reqs, errs = (int(v) for v in found.groups())
+    return {
+        "p50_ms": p50 / 1000,
+        "p95_ms": p95 / 1000,
+        "p99_ms": p99 / 1000,
+        "max_ms": top / 1000,
+        "requests": reqs,
+        "errors": errs,
+        "rps": round(reqs / duration, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8711)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS)")
+    url = database_url()
+    prepare(url)
+    os.environ.update(environment(url))
+    sys.path.insert(0, str(ROOT))
+    token, drill_id = seed()
+    # The project's gunicorn.conf.py (gthread workers, keep-alive), as `make run` and compose use it.
+    env = environment(url)
+    env.update(
+        GUNICORN_BIND=f"127.0.0.1:{args.port}",
+        WEB_CONCURRENCY=str(args.workers),
+        GUNICORN_THREADS=str(args.threads),
+        GUNICORN_ACCESS_LOG="0",
+        GUNICORN_LOG_LEVEL="warning",
+    )
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "drillops.wsgi"], cwd=ROOT, env=env)
+    page = f"http://127.0.0.1:{args.port}/api/v1/drills/{drill_id}/injects/"
+    try:
+        wait_until_up(page, token)
+        run_wrk(page, token, args.connections, 3)  # warm up every worker
+        result = run_wrk(page, token, args.connections, args.duration)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    result.update(
+        connections=args.connections,
+        workers=args.workers,
+        threads=args.threads,
+        cpus=os.cpu_count(),
+        load_before=os.getloadavg()[0],
+        target_p95_ms=TARGET_P95_MS,
+    )
+    print(json.dumps(result))
+    return 0 if result["p95_ms"] <= TARGET_P95_MS and result["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
