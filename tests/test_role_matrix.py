@@ -304,7 +304,7 @@ def matrix_world(db: Any, settings: Any) -> World:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     world = build_world()
     coordinator = world.users[C]
-    world.spare = department_services.department_create(  # type: ignore[attr-defined]
+    world.spare = department_services.department_create(
         organisation=world.org, by=coordinator, code="spare", name="Unused"
     )
     review = scenario_services.scenario_create(organisation=world.org, by=coordinator, title="In review")
@@ -312,7 +312,7 @@ def matrix_world(db: Any, settings: Any) -> World:
         scenario=review, by=coordinator, title="E", body="B", offset_seconds=0, departments=[world.cs]
     )
     scenario_services.version_submit(scenario=review, by=coordinator)
-    world.review = review  # type: ignore[attr-defined]
+    world.review = review
     return world
 
 
