@@ -205,6 +205,7 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("login", "PUT"): Case(expect(302, [*MEMBERS, OC], anonymous=200)),
     ("logout", "POST"): Case(everyone(302)),
     ("home", "GET"): Case(expect(200, [*MEMBERS, OC], anonymous=302)),
+    ("favicon", "GET"): Case(everyone(301)),
     ("scenario_detail", "GET"): Case(
         expect(200, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"pk": w.scenario.pk}
     ),
