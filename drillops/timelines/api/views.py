@@ -75,6 +75,11 @@ class DrillViewSet(
     def get_queryset(self) -> Any:
         return selectors.drills_visible_to(self.request.user)
 
+    def filter_queryset(self, queryset: Any) -> Any:
+        # Query filters (?state=) narrow the list; they must not build a filter set for every
+        # detail lookup, nor let ?state= hide the drill of /drills/{id}/injects/ (404).
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def get_serializer_class(self) -> Any:
         return DrillDetailSerializer if self.action == "retrieve" else DrillSerializer
 
