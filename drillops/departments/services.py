@@ -71,6 +71,9 @@ def department_update(*, department: Department, by: Any, **changes: Any) -> Dep
 @transaction.atomic
 def department_delete(*, department: Department, by: Any) -> None:
     pk, org_id, code = department.pk, department.organisation_id, department.code
+    # Members and scenario events would silently lose their department: refuse instead.
+    if department.memberships.exists() or department.scenario_events.exists():
+        raise DomainError(str(_("This department still has members or scenario events.")))
     try:
         with transaction.atomic():
             department.delete()

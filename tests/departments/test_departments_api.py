@@ -98,3 +98,15 @@ def test_coordinator_changes_role_and_removes_user(world: World, client_as: Clie
     assert client.delete(f"/api/v1/users/{pk}/").status_code == 204
     assert not Membership.objects.filter(user_id=pk).exists()
     assert client.get(f"/api/v1/users/{pk}/").status_code == 404
+
+
+def test_department_with_members_is_409_on_delete(world: World, client_as: Clients) -> None:
+    client = client_as("coordinator")
+    spare = client.post("/api/v1/departments/", {"code": "spare", "name": "Spare"}).json()["id"]
+    client.patch(
+        f"/api/v1/users/{world.users['observer_uninvited'].pk}/",
+        {"role": "staff", "departments": [spare]},
+        format="json",
+    )
+    assert client.delete(f"/api/v1/departments/{spare}/").status_code == 409
+    assert Membership.objects.filter(department_id=spare).exists()
