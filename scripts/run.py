@@ -22,8 +22,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from services import BASE_DIR, DEFAULT_DATA_DIR, Services
+# Run as a file (python scripts/run.py): make the project importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.services import BASE_DIR, DEFAULT_DATA_DIR, Services
 
 PY = sys.executable
 PIDS_FILE = DEFAULT_DATA_DIR / "run.pids"

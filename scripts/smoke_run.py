@@ -18,8 +18,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from services import BASE_DIR, DEFAULT_DATA_DIR, pid_alive
+# Run as a file (python scripts/run.py): make the project importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.services import BASE_DIR, DEFAULT_DATA_DIR, pid_alive
 
 PIDS_FILE = DEFAULT_DATA_DIR / "run.pids"
 START_TIMEOUT = float(os.environ.get("SMOKE_START_TIMEOUT", "300"))

@@ -11,11 +11,8 @@ import psutil
 import psycopg2
 import redis
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-
-from run import Child, ChildSpec  # noqa: E402
-from services import Services, pid_alive  # noqa: E402
+from scripts.run import Child, ChildSpec
+from scripts.services import Services, pid_alive
 
 PY = sys.executable
 

@@ -1,0 +1,1 @@
+"""Developer and CI tooling: bootstrap, embedded services, the make run supervisor."""
