@@ -220,6 +220,7 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
         expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), lambda w: {"pk": w.drill.pk, "action": "pause"}
     ),
     ("drill_adhoc", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
+    ("drill_trigger", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
     ("drill_message", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("observation_create", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("inject_detail", "GET"): Case(

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from drillops.departments.models import Department
-from drillops.scenarios.models import Channel
+from drillops.scenarios.models import Channel, ScenarioEvent
 
 TEXT_MAX = 4000
 
@@ -61,6 +61,16 @@ class ForwardForm(forms.Form):
 
 class MessageForm(forms.Form):
     text = forms.CharField(label=_("Message"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TriggerForm(forms.Form):
+    event = forms.ModelChoiceField(label=_("Scenario event"), queryset=ScenarioEvent.objects.none())
+
+    def __init__(self, *args: Any, version_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = ScenarioEvent.objects.filter(  # type: ignore[attr-defined]
+            version_id=version_id
+        ).order_by("offset_seconds", "sequence")
 
 
 class AdhocInjectForm(forms.Form):

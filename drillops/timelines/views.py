@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from drillops.departments.models import Role
 from drillops.departments.selectors import organisation_ids_of
 from drillops.scenarios.models import Scenario
-from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm
+from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm, TriggerForm
 from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, InjectStatus, TimelineEntry
 from drillops.timelines.notify import live_rev_key, redis_client
 from drillops.timelines.selectors import drill_role, drills_visible_to, inject_list, messages_of, timeline_of
@@ -117,6 +117,7 @@ def drill_console(request: HttpRequest, pk: int) -> HttpResponse:
     if role == Role.COORDINATOR:
         context["stop_form"] = StopForm()
         context["adhoc_form"] = AdhocInjectForm(organisation_id=drill.organisation_id)
+        context["trigger_form"] = TriggerForm(version_id=drill.scenario_version_id)
         context["roster"] = drill.roster.select_related("user", "department")
     if role == Role.OBSERVER:
         version = drill.scenario_version
@@ -159,6 +160,7 @@ def inject_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "role": role,
         "inject": inject,
         "entries": inject.entries.select_related("actor").order_by("at", "id"),
+        "steps": inject.escalation_steps.select_related("target_department") if role != Role.STAFF else [],
         "can_act": role == Role.STAFF and not drill.is_over,
         "open_statuses": OPEN_STATUSES,
         "forward_form": ForwardForm(organisation_id=drill.organisation_id, exclude_id=inject.department_id),

@@ -29,6 +29,7 @@ from drillops.timelines.forms import (
     MessageForm,
     ResolveForm,
     StopForm,
+    TriggerForm,
 )
 from drillops.timelines.models import Drill, Inject
 from drillops.timelines.views import get_drill_for
@@ -124,6 +125,25 @@ def drill_adhoc(request: HttpRequest, pk: int) -> HttpResponse:
         return _console(drill)
     data = {**form.cleaned_data, "departments": list(form.cleaned_data["departments"])}
     _call(request, lambda: services.drill_send_adhoc(drill=drill, by=request.user, **data), str(_("Inject sent.")))
+    return _console(drill)
+
+
+@login_required
+@require_POST
+def drill_trigger(request: HttpRequest, pk: int) -> HttpResponse:
+    drill, role = get_drill_for(request.user, pk)
+    if role != Role.COORDINATOR:
+        raise Http404
+    form = TriggerForm(request.POST, version_id=drill.scenario_version_id)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _console(drill)
+    event = form.cleaned_data["event"]
+    _call(
+        request,
+        lambda: services.drill_trigger_event(drill=drill, event=event, by=request.user),
+        str(_("Event triggered.")),
+    )
     return _console(drill)
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from drillops.reports.models import Observation
 from drillops.timelines.delivery import deliver_due
-from drillops.timelines.models import DrillState, EntryKind, InjectStatus
+from drillops.timelines.models import Drill, DrillState, EntryKind, InjectStatus
 from drillops.timelines.notify import live_rev_key, redis_client
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -208,3 +208,50 @@ def test_observer_flags_a_timeline_entry_as_an_error(drill, coordinator, observe
         {"timeline_entry": entry.pk, "flag": "error", "note": "Wrong department answered"},
     )
     assert Observation.objects.get(drill=drill).timeline_entry == entry
+
+
+def test_new_drill_from_the_scenario_page_opens_its_console(drill, coordinator):
+    url = reverse("drill_new", args=[drill.scenario_version.scenario_id])
+    response = client_for(coordinator).post(url, {"name": "Rehearsal", "time_scale": "60", "scheduled_start": ""})
+    made = Drill.objects.get(name="Rehearsal")
+    assert response.status_code == 302 and response["Location"] == reverse("drill_console", args=[made.pk])
+    assert made.time_scale == 60 and made.state == DrillState.SCHEDULED
+
+
+def test_new_drill_in_the_past_or_with_bad_scale_is_refused(drill, coordinator):
+    url = reverse("drill_new", args=[drill.scenario_version.scenario_id])
+    client = client_for(coordinator)
+    client.post(url, {"name": "Late", "time_scale": "1", "scheduled_start": "2001-01-01T09:00"})
+    client.post(url, {"name": "Fast", "time_scale": "99999"})
+    client.post(url, {"name": "", "time_scale": "abc"})
+    assert set(Drill.objects.values_list("name", flat=True)) == {"Web drill"}
+
+
+def test_scheduled_start_is_read_in_the_organisation_time_zone(drill, coordinator):
+    url = reverse("drill_new", args=[drill.scenario_version.scenario_id])
+    client_for(coordinator).post(url, {"name": "Nine", "time_scale": "1", "scheduled_start": "2099-11-26T09:00"})
+    start = Drill.objects.get(name="Nine").scheduled_start.astimezone(drill.organisation.tz)
+    assert (start.hour, start.minute, str(start.tzinfo)) == (9, 0, "Asia/Shanghai")
+
+
+def test_coordinator_triggers_a_later_event_now(drill, coordinator, risk_staff):
+    _start_and_deliver(drill, coordinator)
+    event = drill.scenario_version.events.get(title="Press question")
+    client_for(coordinator).post(reverse("drill_trigger", args=[drill.pk]), {"event": event.pk})
+    inject = drill.injects.get(event=event)
+    assert inject.delivered_at is not None
+    assert "Press question" in client_for(risk_staff).get(reverse("drill_console", args=[drill.pk])).content.decode()
+
+
+def test_paused_drill_says_so_to_players(drill, coordinator, cs_staff):
+    _start_and_deliver(drill, coordinator)
+    client_for(coordinator).post(reverse("drill_control", args=[drill.pk, "pause"]))
+    body = client_for(cs_staff).get(reverse("drill_console", args=[drill.pk])).content.decode()
+    assert "pause-notice" in body
+
+
+def test_coordinator_sees_the_escalation_ladder_of_an_inject(drill, coordinator):
+    _start_and_deliver(drill, coordinator)
+    inject = drill.injects.get(department__code="cs")
+    body = client_for(coordinator).get(reverse("inject_detail", args=[inject.pk])).content.decode()
+    assert "Risk Management" in body and "armed" in body
