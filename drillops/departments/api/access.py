@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 
+from drillops.core.errors import InvalidInput
 from drillops.core.permissions import ActionRoles
 from drillops.departments.models import Organisation, Role
 from drillops.departments.selectors import acting_organisation, memberships_of, role_of
@@ -33,9 +35,7 @@ class OrganisationScopedMixin:
     def acting_organisation(self, request: Request, requested: Organisation | None = None) -> Organisation:
         """The organisation a new object goes to; the permission check made sure there is one,
         except for a superuser without any organisation, which is a setup mistake."""
-        from drillops.core.errors import InvalidInput
-
         organisation = acting_organisation(request.user, requested)
         if organisation is None:
-            raise InvalidInput({"organisation": ["You coordinate no organisation to create this in."]})
+            raise InvalidInput({"organisation": [str(_("You coordinate no organisation to create this in."))]})
         return organisation

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -106,6 +106,3 @@ class UserViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.perform_destroy(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-__all__ = ["DepartmentViewSet", "TokenView", "UserViewSet", "mixins"]

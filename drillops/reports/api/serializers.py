@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -66,5 +67,5 @@ class ObservationSerializer(BaseModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("rating") and not (attrs.get("note") or "").strip():
-            raise serializers.ValidationError({"non_field_errors": ["Give a rating or a note."]})
+            raise serializers.ValidationError({"non_field_errors": [_("Give a rating or a note.")]})
         return attrs
