@@ -257,3 +257,10 @@ def test_inject_list_page_costs_a_fixed_number_of_queries(
     # token+user, memberships, drill, count, page: the same for 2 injects or 1000.
     with django_assert_max_num_queries(5):
         assert client.get(url).status_code == 200
+
+
+def test_scheduled_start_round_trips_as_utc_milliseconds(world: World, client_as: Clients) -> None:
+    body = {"scenario": world.scenario.pk, "name": "Later", "scheduled_start": "2030-01-01T17:00:00+08:00"}
+    answer = client_as("coordinator").post("/api/v1/drills/", body, format="json")
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["scheduled_start"] == "2030-01-01T09:00:00.000Z"
