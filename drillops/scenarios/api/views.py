@@ -119,7 +119,8 @@ class ScenarioEventViewSet(_ScenarioChildViewSet):
             return ScenarioEvent.objects.none()
         if self.action == "list":
             return events_of(self.version_id() or 0)
-        return events_of(0).model.objects.filter(version__scenario=self.get_scenario()).prefetch_related("departments")
+        # Any version's event may be read; changing one of an approved version answers 409.
+        return ScenarioEvent.objects.filter(version__scenario=self.get_scenario()).prefetch_related("departments")
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.event_create(
