@@ -255,3 +255,27 @@ def test_coordinator_sees_the_escalation_ladder_of_an_inject(drill, coordinator)
     inject = drill.injects.get(department__code="cs")
     body = client_for(coordinator).get(reverse("inject_detail", args=[inject.pk])).content.decode()
     assert "Risk Management" in body and "armed" in body
+
+
+def test_staff_logs_a_decision_then_resolves_from_the_inbox(drill, coordinator, cs_staff):
+    _start_and_deliver(drill, coordinator)
+    inject = drill.injects.get(department__code="cs")
+    client = client_for(cs_staff)
+    client.post(
+        reverse("inject_respond", args=[inject.pk, "action"]),
+        {"text": "Refund approved", "is_decision": "on", "next": "inject"},
+    )
+    client.post(reverse("inject_respond", args=[inject.pk, "resolve"]))
+    inject.refresh_from_db()
+    assert inject.status == InjectStatus.RESOLVED and inject.first_action_at is not None
+    assert drill.timeline.filter(kind=EntryKind.DECISION, text="Refund approved").exists()
+
+
+def test_acting_on_an_inject_of_a_finished_drill_is_refused_with_a_message(drill, coordinator, cs_staff):
+    _start_and_deliver(drill, coordinator)
+    inject = drill.injects.get(department__code="cs")
+    client_for(coordinator).post(reverse("drill_control", args=[drill.pk, "finish"]))
+    response = client_for(cs_staff).post(reverse("inject_respond", args=[inject.pk, "acknowledge"]), follow=True)
+    assert response.status_code == 200
+    inject.refresh_from_db()
+    assert inject.acknowledged_at is None
