@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Func, Q, QuerySet
 from django.db.models.functions import Coalesce, Now
 
 from drillops.departments.models import Role
@@ -97,14 +97,18 @@ INJECT_ROW_FIELDS = (
     "cause",
     "source_id",
     "status",
-    "due_at",
-    "delivered_at",
-    "acknowledged_at",
-    "first_action_at",
-    "resolved_at",
-    "deadline_at",
     "escalation_level",
 )
+INJECT_ROW_TIMES = ("due_at", "delivered_at", "acknowledged_at", "first_action_at", "resolved_at", "deadline_at")
+
+
+class UTCMilliseconds(Func):
+    """A timestamp as the API writes it (2026-11-25T09:00:00.000Z), formatted by PostgreSQL:
+    on a page of injects this saves parsing and formatting six datetimes per row in Python."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    output_field = CharField()
+
 
 # Inject.is_overdue in SQL, on the database's clock: the deadline passed before an acknowledgement
 # (or before now, when there is none yet).
@@ -118,7 +122,8 @@ IS_OVERDUE = ExpressionWrapper(
 
 def inject_rows(injects: QuerySet[Inject]) -> QuerySet[Inject, dict[str, Any]]:
     """The list's columns as plain rows with is_overdue: no model instances, no further queries."""
-    return injects.values(*INJECT_ROW_FIELDS).annotate(is_overdue=IS_OVERDUE)
+    times = {f"{name}_text": UTCMilliseconds(name) for name in INJECT_ROW_TIMES}
+    return injects.values(*INJECT_ROW_FIELDS).annotate(is_overdue=IS_OVERDUE, **times)
 
 
 def timeline_of(*, drill: Drill, user: Any) -> QuerySet[TimelineEntry]:

@@ -264,3 +264,19 @@ def test_scheduled_start_round_trips_as_utc_milliseconds(world: World, client_as
     answer = client_as("coordinator").post("/api/v1/drills/", body, format="json")
     assert answer.status_code == 201, answer.json()
     assert answer.json()["scheduled_start"] == "2030-01-01T09:00:00.000Z"
+
+
+def test_list_and_detail_write_the_same_times(world: World, client_as: Clients) -> None:
+    client = client_as("coordinator")
+    from django.utils import timezone
+
+    edge = timezone.now().replace(microsecond=999_999)  # rounding would carry into the next second
+    Inject.objects.filter(pk=world.inject.pk).update(acknowledged_at=edge)
+    row = next(
+        r
+        for r in client.get(f"/api/v1/drills/{world.drill.pk}/injects/").json()["results"]
+        if r["id"] == world.inject.pk
+    )
+    single = client.get(f"/api/v1/injects/{world.inject.pk}/").json()
+    assert row == single
+    assert row["acknowledged_at"] == edge.strftime("%Y-%m-%dT%H:%M:%S.999Z")

@@ -148,12 +148,12 @@ def inject_row_json(row: dict[str, Any]) -> dict[str, Any]:
         "source": row["source_id"],
         "status": row["status"],
         "is_overdue": row["is_overdue"],
-        "due_at": format_utc(row["due_at"]),
-        "delivered_at": format_utc(row["delivered_at"]),
-        "acknowledged_at": format_utc(row["acknowledged_at"]),
-        "first_action_at": format_utc(row["first_action_at"]),
-        "resolved_at": format_utc(row["resolved_at"]),
-        "deadline_at": format_utc(row["deadline_at"]),
+        "due_at": row["due_at_text"],
+        "delivered_at": row["delivered_at_text"],
+        "acknowledged_at": row["acknowledged_at_text"],
+        "first_action_at": row["first_action_at_text"],
+        "resolved_at": row["resolved_at_text"],
+        "deadline_at": row["deadline_at_text"],
         "escalation_level": row["escalation_level"],
     }
 
