@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +25,7 @@ from pathlib import Path
 
 # Run as a file (python scripts/run.py): make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.services import BASE_DIR, DEFAULT_DATA_DIR, Services
+from scripts.services import BASE_DIR, DEFAULT_DATA_DIR, Services, ensure_database
 
 PY = sys.executable
 PIDS_FILE = DEFAULT_DATA_DIR / "run.pids"
@@ -177,9 +178,23 @@ def run_step(name: str, argv: list[str], env: dict[str, str]) -> tuple[int, list
     return proc.wait(), lines
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def prepare(env: dict[str, str]) -> list[str]:
     """Migrate, collect static files and load the demo; returns what seed_demo printed."""
     manage = [PY, "manage.py"]
+    try:
+        if ensure_database(env["DATABASE_URL"]):
+            emit("run", "created the database DATABASE_URL names")
+    except Exception as exc:  # migrate will say what is wrong in more detail
+        emit("run", f"WARNING: could not check the database exists: {exc}")
     for name, args in (("migrate", ["migrate", "--noinput"]), ("collectstatic", ["collectstatic", "--noinput"])):
         code, _ = run_step(name, [*manage, *args], env)
         if code != 0:
@@ -208,6 +223,10 @@ class Supervisor:
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, self.handle_signal)
+        port = int(os.environ.get("PORT", "8000"))
+        if not port_is_free(port):
+            emit("run", f"port {port} is already in use; choose another, e.g. PORT={port + 1} make run")
+            return 1
         try:
             env = self.services.start() if not self.stopping.is_set() else {}
             env.update({k: v for k, v in base_env().items() if k not in {"DATABASE_URL", "REDIS_URL"}})

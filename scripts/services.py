@@ -58,7 +58,7 @@ class EmbeddedPostgres:
         # As root, pgserver runs postgres as a system user "pgserver" it creates itself
         # (postgres refuses to run as root) and opens the path prefix for that user.
         self._server = pgserver.get_server(self.data_dir, cleanup_mode=None)
-        self._create_database()
+        ensure_database(self.url)
         return self.url
 
     @property
@@ -101,19 +101,6 @@ class EmbeddedPostgres:
         alive = [pid for pid in json.loads(handles.read_text() or "[]") if psutil.pid_exists(pid)]
         handles.write_text(json.dumps(alive))
 
-    def _create_database(self) -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(dbname="postgres", user="postgres", host=str(self.socket_dir))
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
-                if cur.fetchone() is None:
-                    cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-        finally:
-            conn.close()
-
     def stop(self) -> None:
         if self._server is None:
             return
@@ -128,6 +115,27 @@ class EmbeddedPostgres:
                 if pid:
                     _kill_pid(pid)
         self._server = None
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database DATABASE_URL names when the server lacks it; True if it had to."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    db = dj_database_url.parse(url)
+    params = {"user": db.get("USER"), "password": db.get("PASSWORD"), "host": db.get("HOST"), "port": db.get("PORT")}
+    conn = psycopg2.connect(dbname="postgres", **{k: v for k, v in params.items() if v})
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+            if cur.fetchone() is not None:
+                return False
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(db["NAME"]))))
+            return True
+    finally:
+        conn.close()
 
 
 class EmbeddedRedis:
