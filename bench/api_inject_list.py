@@ -127,6 +127,21 @@ def wait_until_up(url: str, token: str) -> None:
     raise SystemExit("gunicorn did not come up")
 
 
+def server_cpu_seconds(master_pid: int) -> float | None:
+    """CPU time used so far by gunicorn's master and workers (Linux /proc), so that a result taken
+    on a busy machine still says what one request costs the server."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+        total = 0
+        for pid in [str(master_pid), *children]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+    except OSError:
+        return None
+
+
 def run_wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
@@ -179,16 +194,20 @@ def main() -> int:
     try:
         wait_until_up(page, token)
         run_wrk(page, token, args.connections, 3)  # warm up every worker
+        cpu_before, load_before = server_cpu_seconds(server.pid), os.getloadavg()[0]
         result = run_wrk(page, token, args.connections, args.duration)
+        cpu_after = server_cpu_seconds(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    if cpu_before is not None and cpu_after is not None and result["requests"]:
+        result["server_cpu_ms_per_request"] = round((cpu_after - cpu_before) / result["requests"] * 1000, 2)
     result.update(
         connections=args.connections,
         workers=args.workers,
         threads=args.threads,
         cpus=os.cpu_count(),
-        load_before=os.getloadavg()[0],
+        load_before=round(load_before, 2),
         target_p95_ms=TARGET_P95_MS,
     )
     print(json.dumps(result))
