@@ -25,17 +25,22 @@ def test_language_switch_shows_chinese(live_server, demo, in_browser):
         text = page.inner_text("body")
         path = SHOTS / "browser_console_zh-hans.png"
         page.screenshot(path=str(path), full_page=True)
-        # The CJK font renders: the glyphs of 演练 differ from one another and from tofu boxes.
-        widths = page.evaluate(
-            "() => ['演', '练', '\\u{10FFFF}'].map(c => {"
-            "const s = document.createElement('span'); s.textContent = c; s.style.fontSize = '40px';"
-            "document.body.appendChild(s); const w = s.getBoundingClientRect().width; s.remove(); return w; })"
+        # The CJK font renders: 演 and 练 draw different pixels, and neither is the "no glyph" box
+        # that a missing font would draw for both (U+10FFFF has no glyph in any font).
+        glyphs = page.evaluate(
+            """() => ['演', '练', '\\u{10FFFF}'].map(c => {
+                const canvas = document.createElement('canvas'); canvas.width = canvas.height = 48;
+                const ctx = canvas.getContext('2d'); ctx.font = '40px sans-serif'; ctx.fillText(c, 2, 40);
+                const px = ctx.getImageData(0, 0, 48, 48).data; let h = 0;
+                for (let i = 3; i < px.length; i += 4) h = (h * 31 + px[i]) % 1000000007;
+                return h; })"""
         )
-        return {"text": text, "errors": errors, "widths": widths, "path": path}
+        return {"text": text, "errors": errors, "glyphs": glyphs, "path": path}
 
     result = in_browser(scenario)
     assert "协调员控制台" in result["text"]
     assert "客户服务部" in result["text"] or "风险管理部" in result["text"]
-    assert result["widths"][0] > 20 and result["widths"][1] > 20
+    yan, lian, missing = result["glyphs"]
+    assert yan != lian and missing not in (yan, lian), "no CJK font: install fonts-wqy-microhei"
     assert result["path"].stat().st_size > 10_000
     assert result["errors"] == []
