@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from drillops.departments.models import Role
-from drillops.departments.selectors import organisation_ids_of
+from drillops.departments.selectors import department_ids_of, organisation_ids_of
 from drillops.scenarios.models import Scenario
 from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm, TriggerForm
 from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, InjectStatus, TimelineEntry
@@ -60,8 +60,8 @@ def current_rev(drill_id: int) -> str:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    drills = drills_visible_to(user).select_related("organisation", "scenario_version__scenario")
-    drills = drills.order_by("-created_at")[:100]
+    visible = drills_visible_to(user).select_related("organisation", "scenario_version__scenario")
+    drills = _with_open_counts(list(visible.order_by("-created_at")[:100]), user)
     organisations = {d.organisation for d in drills}
     if len(organisations) == 1:
         timezone.activate(organisations.pop().tz)
@@ -75,6 +75,22 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_author": bool(coordinated) or getattr(user, "is_superuser", False),
     }
     return render(request, "timelines/home.html", context)
+
+
+def _with_open_counts(drills: list[Drill], user: Any) -> list[Drill]:
+    """Marks each drill with how many delivered injects wait for the user's departments."""
+    mine = {dept for org in organisation_ids_of(user, Role.STAFF) for dept in department_ids_of(user, org)}
+    counts: dict[int, int] = {}
+    if mine and drills:
+        rows = (
+            Inject.objects.filter(drill__in=drills, department_id__in=mine, status__in=OPEN_STATUSES)
+            .values("drill_id")
+            .annotate(n=Count("id"))
+        )
+        counts = {row["drill_id"]: row["n"] for row in rows}
+    for drill in drills:
+        drill.open_for_me = counts.get(drill.pk, 0)  # type: ignore[attr-defined]
+    return drills
 
 
 def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:

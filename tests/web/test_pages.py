@@ -279,3 +279,9 @@ def test_acting_on_an_inject_of_a_finished_drill_is_refused_with_a_message(drill
     assert response.status_code == 200
     inject.refresh_from_db()
     assert inject.acknowledged_at is None
+
+
+def test_staff_dashboard_counts_what_waits_for_their_department(drill, coordinator, cs_staff, risk_staff):
+    _start_and_deliver(drill, coordinator)
+    assert "1 waiting for you" in client_for(cs_staff).get(reverse("home")).content.decode()
+    assert "waiting for you" not in client_for(risk_staff).get(reverse("home")).content.decode()
