@@ -123,7 +123,10 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "drillops")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-send outbox work whose Celery task was lost (broker restarted empty, worker killed).
-    "sweep-outbox": {"task": "drillops.timelines.tasks.sweep_outbox", "schedule": 10.0},
+    "sweep-outbox": {
+        "task": "drillops.timelines.tasks.sweep_outbox",
+        "schedule": float(os.environ.get("OUTBOX_SWEEP_EVERY_SECONDS", "10")),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -73,7 +73,7 @@ class Tick:
 def run_once(*, batch: int | None = None) -> Tick:
     """One pass: everything due now is delivered or fired, in transactions of up to `batch` rows."""
     limit = batch or settings.DISPATCHER_BATCH_SIZE
-    tick = Tick(started=len(drill_start_scheduled()))
+    tick = Tick()
     while True:
         with transaction.atomic():
             rows = deliver_due(limit=limit)
@@ -89,7 +89,18 @@ def run_once(*, batch: int | None = None) -> Tick:
         tick.escalated += fired
         if decided < limit:
             break
+    # Last, so that a wake-up for a due inject goes straight to its claim.
+    if _scheduled_start_due():
+        tick.started = len(drill_start_scheduled())
     return tick
+
+
+def _scheduled_start_due() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM timelines_drill WHERE state = 'scheduled' AND scheduled_start <= clock_timestamp() LIMIT 1"
+        )
+        return cursor.fetchone() is not None
 
 
 def seconds_to_next_due() -> float | None:
@@ -156,7 +167,7 @@ class Dispatcher:
         self._ensure_listener()
         tick = run_once(batch=self.batch)
         self._unbeaten += tick.delivered
-        if time.monotonic() - self._last_beat >= 0.5 or tick.worked:
+        if time.monotonic() - self._last_beat >= 0.5:
             beat(name=self.name, lag_ms=tick.lag_ms, delivered=self._unbeaten)
             self._unbeaten, self._last_beat = 0, time.monotonic()
         delay = seconds_to_next_due()

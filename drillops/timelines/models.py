@@ -146,9 +146,15 @@ class Inject(TimeStampedModel):
     """One scenario event (or ad-hoc message, forward, escalation) for one department.
 
     Delivery sets delivered_at once; the dispatcher's claim only takes undelivered rows.
+    Few indexes on purpose: pause/resume rewrites thousands of rows at once and every index is
+    written again for each; drill lookups use the (drill, ...) composite indexes below.
     """
 
-    drill = models.ForeignKey(Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="injects")
+    # No index of its own on created_at (unlike other models): nothing lists injects by it.
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    drill = models.ForeignKey(
+        Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="injects", db_index=False
+    )
     event = models.ForeignKey(
         ScenarioEvent,
         verbose_name=_("scenario event"),
@@ -185,6 +191,7 @@ class Inject(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     first_action_at = models.DateTimeField(_("first action at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -195,6 +202,7 @@ class Inject(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 

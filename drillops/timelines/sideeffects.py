@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
@@ -25,7 +26,8 @@ from drillops.timelines.notify import publish_now
 log = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[EXERCISE / 演练]"
 WEBHOOK_TIMEOUT_SECONDS = 3
-SWEEP_AFTER = timedelta(seconds=getattr(settings, "OUTBOX_SWEEP_AFTER_SECONDS", 20))
+# A row not done this long after it was handed to Celery is taken for lost and handed over again.
+SWEEP_AFTER = timedelta(seconds=float(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "20")))
 MAX_ATTEMPTS = 25
 
 
@@ -148,6 +150,8 @@ def outbox_mark_enqueued(*, outbox_ids: list[int]) -> None:
 
 def outbox_sweep(*, send: Callable[[list[int]], int], limit: int = 2000) -> int:
     """Rows not done a while after they were last handed to Celery are handed over again."""
+    if limit <= 0:
+        return 0
     cutoff = timezone.now() - SWEEP_AFTER
     ids = list(
         Outbox.objects.filter(done_at__isnull=True, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS)

