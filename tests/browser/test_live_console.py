@@ -1,6 +1,7 @@
 """End to end in Chromium: the coordinator starts the demo drill, customer service sees the first
 complaint arrive without reloading and acknowledges it, and the coordinator's console shows the
-acknowledgement without reloading. No test here measures speed; each waits for what must appear."""
+acknowledgement and the comms message without reloading. No test here measures speed; each
+waits for what must appear."""
 
 from __future__ import annotations
 
@@ -54,6 +55,12 @@ def test_inject_arrives_and_ack_shows_without_reload(live_server, demo, dispatch
         staff.wait_for_selector(f"article[data-inject-id='{inject_id}'][data-status=acknowledged]")
 
         coord.wait_for_selector(f"{row}[data-status=acknowledged]", timeout=WAIT_MS)
+        assert coord.evaluate(STILL_HERE) == "still-here", "the coordinator page reloaded"
+
+        # The comms channel rides along with the refresh (an out-of-band swap).
+        staff.fill("#id_text", "CS: first report sent to risk management")
+        staff.click("form[action$='/messages/new/'] button[type=submit]")
+        coord.wait_for_selector("#comms-feed li:has-text('first report sent to risk')", timeout=WAIT_MS)
         assert coord.evaluate(STILL_HERE) == "still-here", "the coordinator page reloaded"
         coord.screenshot(path=str(SHOTS / "browser_coordinator_console_en.png"), full_page=True)
         return errors
