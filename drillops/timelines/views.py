@@ -41,7 +41,7 @@ def injects_for(drill: Drill, user: Any, role: str) -> QuerySet[Inject]:
     delivered, newest first, staff limited to their departments by the selector."""
     injects = inject_list(drill=drill, user=user).select_related("department", "source", "acknowledged_by")
     if role == Role.COORDINATOR:
-        return injects
+        return injects.select_related("event")
     return injects.filter(delivered_at__isnull=False).order_by("-delivered_at", "-id")
 
 
