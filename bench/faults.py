@@ -126,21 +126,21 @@ def _faults(stack: Stack, pg: Any, redis: OwnRedis, t0: float) -> list[tuple[str
     def at(second: float) -> None:
         time.sleep(max(0.0, t0 + second - time.monotonic()))
 
-    at(6)
+    at(4)
     done.append(("SIGKILL dispatcher-1", db_now()))
     stack.kill("dispatcher-1")
-    at(8)
+    at(6)
     stack.start("dispatcher-1")  # as the supervisor restarts a dead child
-    at(12)
+    at(9)
     done.append(("SIGKILL worker", db_now()))
     stack.kill("worker-1")
-    at(13)
+    at(10)
     stack.start("worker-1")
-    at(18)
+    at(13)
     done.append(("Redis restarted empty", db_now()))
     redis.kill()
     redis.start()
-    at(25)
+    at(18)
     done.append(("PostgreSQL restarted", db_now()))
     connection.close()
     pg.stop()
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--rate", type=int, default=50)
     args = parser.parse_args(argv)
-    return run(duration=120 if args.full else 40, rate=args.rate)
+    return run(duration=120 if args.full else 30, rate=args.rate)
 
 
 if __name__ == "__main__":
