@@ -111,9 +111,7 @@ class InjectSerializer(serializers.Serializer):
     deadline_at = UTCDateTimeField(allow_null=True)
     escalation_level = serializers.IntegerField()
 
-    def to_representation(self, inject: Inject | dict[str, Any]) -> dict[str, Any]:
-        if isinstance(inject, dict):
-            return inject_row_json(inject)
+    def to_representation(self, inject: Inject) -> dict[str, Any]:
         return {
             "id": inject.pk,
             "event": inject.event_id,
@@ -133,29 +131,6 @@ class InjectSerializer(serializers.Serializer):
             "deadline_at": format_utc(inject.deadline_at),
             "escalation_level": inject.escalation_level,
         }
-
-
-def inject_row_json(row: dict[str, Any]) -> dict[str, Any]:
-    """A row of timelines.selectors.inject_rows() as the API shows it (the hot path of the list)."""
-    return {
-        "id": row["id"],
-        "event": row["event_id"],
-        "department": row["department_id"],
-        "title": row["title"],
-        "body": row["body"],
-        "channel": row["channel"],
-        "cause": row["cause"],
-        "source": row["source_id"],
-        "status": row["status"],
-        "is_overdue": row["is_overdue"],
-        "due_at": row["due_at_text"],
-        "delivered_at": row["delivered_at_text"],
-        "acknowledged_at": row["acknowledged_at_text"],
-        "first_action_at": row["first_action_at_text"],
-        "resolved_at": row["resolved_at_text"],
-        "deadline_at": row["deadline_at_text"],
-        "escalation_level": row["escalation_level"],
-    }
 
 
 class InjectFilterSerializer(serializers.Serializer):

@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from drillops.core.errors import InvalidInput
 from drillops.departments.api.access import COORDINATOR, MEMBERS, OrganisationScopedMixin
@@ -31,7 +33,6 @@ from drillops.timelines.api.serializers import (
     StopSerializer,
     TextSerializer,
     TimelineEntrySerializer,
-    inject_row_json,
 )
 from drillops.timelines.models import Drill, Inject
 
@@ -134,9 +135,26 @@ class DrillViewSet(
             return self._send_adhoc(request, drill)
         given = InjectFilterSerializer(data=request.query_params)
         given.is_valid(raise_exception=True)
-        injects = selectors.inject_list(drill=drill, user=request.user, **given.validated_data)
-        page = self.paginate_queryset(selectors.inject_rows(injects))
-        return self.get_paginated_response([inject_row_json(row) for row in page or []])
+        return self._inject_page(request, drill, given.validated_data)
+
+    def _inject_page(self, request: Request, drill: Drill, filters: dict[str, Any]) -> Response:
+        """The same page as the other lists ({"count", "next", "previous", "results"}, ?page,
+        ?page_size), from one query that also counts."""
+        size = self.paginator.get_page_size(request) or self.paginator.page_size  # type: ignore[union-attr]
+        number = request.query_params.get("page", "1")
+        if not number.isdigit() or int(number) < 1:
+            raise NotFound(_("Invalid page."))
+        page = int(number)
+        offset = (page - 1) * size
+        total, rows = selectors.inject_page(drill=drill, user=request.user, limit=size, offset=offset, **filters)
+        if page > 1 and not rows:
+            raise NotFound(_("Invalid page."))
+        url = request.build_absolute_uri()
+        previous = None if page == 1 else replace_query_param(url, "page", page - 1)
+        if page == 2:
+            previous = remove_query_param(url, "page")
+        following = replace_query_param(url, "page", page + 1) if offset + size < total else None
+        return Response({"count": total, "next": following, "previous": previous, "results": rows})
 
     def _send_adhoc(self, request: Request, drill: Drill) -> Response:
         given = AdhocInjectSerializer(data=request.data, context=self.get_serializer_context())
