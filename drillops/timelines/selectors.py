@@ -40,12 +40,22 @@ def drill_role(user: Any, drill: Drill) -> str | None:
     role = role_of(user, drill.organisation_id)
     if role in (Role.COORDINATOR, Role.STAFF):
         return role
-    if (
-        user.is_authenticated
-        and RosterEntry.objects.filter(drill=drill, user_id=user.pk, role=SeatRole.OBSERVER).exists()
-    ):
-        return OBSERVER
-    return None
+    if not user.is_authenticated:
+        return None
+    invited = RosterEntry.objects.filter(drill=drill, user_id=user.pk, role=SeatRole.OBSERVER)
+    return OBSERVER if invited.exists() else None
+
+
+def visible_drill(user: Any, pk: Any) -> tuple[Drill, str] | tuple[None, None]:
+    """The drill with this id and the user's role in it, if the user may see it: one plain lookup,
+    then the role (cheaper than the visibility query, for every request of a console)."""
+    if not str(pk).isdigit():
+        return None, None
+    drill = Drill.objects.select_related("scenario_version").filter(pk=int(pk)).first()
+    role = drill_role(user, drill) if drill is not None else None
+    if drill is None or not (role or _is_superuser(user)):
+        return None, None
+    return drill, role or Role.COORDINATOR.value
 
 
 def injects_visible_to(user: Any) -> QuerySet[Inject]:

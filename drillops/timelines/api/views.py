@@ -54,8 +54,17 @@ class DrillRolesMixin(OrganisationScopedMixin):
         return obj
 
     def roles_on(self, request: Request, obj: Any) -> set[str]:
-        role = selectors.drill_role(request.user, self.drill_of(obj))
-        return {role} if role else set()
+        drill = self.drill_of(obj)
+        known = self._known_roles
+        if drill.pk not in known:
+            role = selectors.drill_role(request.user, drill)
+            known[drill.pk] = {role} if role else set()
+        return known[drill.pk]
+
+    @property
+    def _known_roles(self) -> dict[int, set[str]]:
+        # The role in a drill, found once per request (a view instance serves one request).
+        return self.__dict__.setdefault("_roles_by_drill", {})
 
 
 class DrillViewSet(
@@ -75,6 +84,14 @@ class DrillViewSet(
 
     def get_queryset(self) -> Any:
         return selectors.drills_visible_to(self.request.user)
+
+    def get_object(self) -> Drill:
+        drill, role = selectors.visible_drill(self.request.user, self.kwargs.get("pk"))
+        if drill is None:
+            raise NotFound()
+        self._known_roles[drill.pk] = {role} if role else set()
+        self.check_object_permissions(self.request, drill)
+        return drill
 
     def filter_queryset(self, queryset: Any) -> Any:
         # Query filters (?state=) narrow the list; they must not build a filter set for every
