@@ -155,8 +155,3 @@ class ObjectiveSerializer(BaseModelSerializer):
             "critical_tasks": [{"id": t.pk, "title": t.title} for t in instance.critical_tasks.all()],
             "created_at": format_utc(instance.created_at),
         }
-
-
-class CriticalTaskOutSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
