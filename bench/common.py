@@ -30,7 +30,8 @@ def with_database(url: str, name: str) -> str:
 
 def base_env(database_url: str, redis_url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("DEBUG", "1")
+    # Production settings, as the engine runs in production (DEBUG off keeps no query log).
+    env.update(DEBUG="0", SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-only-" + "k" * 50)
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,

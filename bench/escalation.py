@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--short", action="store_true")
     parser.add_argument("--full", action="store_true")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args(argv)
     injects, spread = (10_000, 120.0) if args.full else (1_000, 20.0)
     return run(injects=injects, spread=spread, threads=args.threads)

@@ -88,8 +88,18 @@ class OwnPostgres:
         self.port = port
         # As root the cluster must live where the postgres user may enter, not under /root.
         self.data = Path(tempfile.gettempdir(), "drillops-bench-faults-pg") if os.geteuid() == 0 else DATA / "pg"
-        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout
-        self.bin = Path(bindir.strip())
+        self.bin = self._bindir()
+
+    @staticmethod
+    def _bindir() -> Path:
+        if shutil.which("pg_config"):
+            out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout
+            if (Path(out.strip()) / "pg_ctl").exists():
+                return Path(out.strip())
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found:
+            raise RuntimeError("the faults benchmark needs PostgreSQL server binaries (pg_ctl, initdb)")
+        return found[-1].parent
 
     def _run(self, tool: str, *args: str) -> None:
         cmd = [str(self.bin / tool), *args]
@@ -104,6 +114,7 @@ class OwnPostgres:
             if os.geteuid() == 0:
                 shutil.chown(self.data, "postgres", "postgres")
             self._run("initdb", "-D", str(self.data), "-U", "root", "--auth=trust", "-E", "UTF8")
+        self.stop()  # a cluster left running by an interrupted earlier run
         options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.data / "log"), "-w", "start")
         return f"postgres://root@127.0.0.1:{self.port}/postgres"

@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg2
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, reset_queries, transaction
 from django.db.backends.signals import connection_created
 
 from drillops.timelines.delivery import deliver_due
@@ -165,6 +165,7 @@ class Dispatcher:
             log.info("dispatcher %s stopped", self.name)
 
     def _step(self) -> None:
+        reset_queries()  # with DEBUG on, Django would keep the last 9,000 statements in memory
         self._ensure_listener()
         tick = run_once(batch=self.batch)
         self._unbeaten += tick.delivered
