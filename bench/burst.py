@@ -46,8 +46,10 @@ def run(*, departments: int, events: int) -> int:
         stack.wait_dispatchers_ready(2)
         by = coordinator()
         drill = services.drill_create(scenario=scenario, name="burst", by=by)
-        due = db_now() + timedelta(seconds=3)  # written well before it is due
+        due = db_now() + timedelta(seconds=5)  # written well before it is due
         services.drill_start(drill=drill, by=by, at=due)
+        written = db_now()
+        report.target(written < due, f"rows written {(due - written).total_seconds():.1f} s before they were due")
         deadline = time.monotonic() + 30
         while Inject.objects.filter(drill=drill, delivered_at__isnull=True).exists() and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -111,7 +111,7 @@ def run(*, injects: int, spread: float, threads: int) -> int:
         stack.wait_dispatchers_ready(2)
         by = coordinator()
         drill = services.drill_create(scenario=scenario, name="escalation", by=by, time_scale=scale)
-        drill = services.drill_start(drill=drill, by=by, at=db_now() + timedelta(seconds=2))
+        drill = services.drill_start(drill=drill, by=by, at=db_now() + timedelta(seconds=3 + injects / 2000))
         rows = [
             (pk, due)
             for pk, due in Inject.objects.filter(drill=drill).order_by("due_at").values_list("pk", "due_at")

@@ -33,11 +33,9 @@ MAX_ATTEMPTS = 25
 
 def _members(drill_id: int, department_id: int) -> list[Any]:
     """Staff of the department plus whoever sits for it in this drill's roster."""
-    user_ids = set(Membership.objects.filter(department_id=department_id).values_list("user_id", flat=True))
-    user_ids |= set(
-        RosterEntry.objects.filter(drill_id=drill_id, department_id=department_id).values_list("user_id", flat=True)
-    )
-    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+    seated = RosterEntry.objects.filter(drill_id=drill_id, department_id=department_id).values("user_id")
+    staff = Membership.objects.filter(department_id=department_id).values("user_id")
+    return list(get_user_model().objects.filter(Q(pk__in=staff) | Q(pk__in=seated), is_active=True))
 
 
 def _notify_users(users: list[Any], *, drill_id: int, inject: Inject | None, title: str, body: str, key: str) -> None:
