@@ -197,3 +197,14 @@ def test_seconds_to_next_due_ignores_paused_drills(build_scenario, cs, coordinat
     drill = start_drill(build_scenario([{"offset": 0, "departments": [cs]}]))
     services.drill_pause(drill=drill, by=coordinator)
     assert dispatcher.seconds_to_next_due() is None
+
+
+def test_health_needs_a_fresh_heartbeat_and_reports_lag():
+    from drillops.timelines.models import DispatcherHeartbeat
+
+    assert dispatcher.check_dispatcher()["ok"] is False
+    dispatcher.beat(name="replica-a", lag_ms=12.5, delivered=3)
+    health = dispatcher.check_dispatcher()
+    assert health == {"ok": True, "replicas": 1, "lag_ms": 12.5}
+    DispatcherHeartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=5))
+    assert dispatcher.check_dispatcher()["ok"] is False
