@@ -121,6 +121,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "drillops")
 CELERY_TIMEZONE = "UTC"
+# An outbox row not done this long after it was written is taken as lost and sent again.
+OUTBOX_SWEEP_AFTER_SECONDS = float(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "20"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-send outbox work whose Celery task was lost (broker restarted empty, worker killed).
     "sweep-outbox": {

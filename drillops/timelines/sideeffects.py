@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
@@ -27,7 +26,6 @@ log = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[EXERCISE / 演练]"
 WEBHOOK_TIMEOUT_SECONDS = 3
 # A row not done this long after it was handed to Celery is taken for lost and handed over again.
-SWEEP_AFTER = timedelta(seconds=float(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "20")))
 MAX_ATTEMPTS = 25
 
 
@@ -150,7 +148,7 @@ def outbox_sweep(*, send: Callable[[list[int]], int], limit: int = 2000) -> int:
     """Rows not done a while after they were last handed to Celery are handed over again."""
     if limit <= 0:
         return 0
-    cutoff = timezone.now() - SWEEP_AFTER
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
     ids = list(
         Outbox.objects.filter(done_at__isnull=True, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
