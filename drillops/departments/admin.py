@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from drillops.departments.models import Department, DepartmentWebhook, Membership, Organisation
 
@@ -32,6 +33,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 class WebhookInline(admin.StackedInline):
     model = DepartmentWebhook
     extra = 0
+    # Webhook endpoints are HTTPS; a bare host typed without a scheme means https://.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Department)
