@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
 
@@ -30,11 +33,14 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [DepartmentInline, MembershipInline]
 
 
+# Webhook endpoints are HTTPS; a bare host typed without a scheme means https://.
+HTTPS_URLS: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
+
+
 class WebhookInline(admin.StackedInline):
     model = DepartmentWebhook
     extra = 0
-    # Webhook endpoints are HTTPS; a bare host typed without a scheme means https://.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URLS
 
 
 @admin.register(Department)
@@ -58,6 +64,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(DepartmentWebhook)
 class DepartmentWebhookAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ("department", "kind", "url", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("department__name", "department__code", "url")
