@@ -31,9 +31,13 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import with_database  # noqa: E402
+
 DB_NAME = os.environ.get("BENCH_API_DATABASE_NAME", "bench_drillops_api")
 TARGET_P95_MS = 50.0
 LUA = """
@@ -47,8 +51,7 @@ end
 
 
 def database_url() -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/drillops"))
-    return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, parts.fragment))
+    return with_database(os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/drillops"), DB_NAME)
 
 
 def environment(url: str) -> dict[str, str]:
@@ -230,7 +233,6 @@ def main() -> int:
     url = database_url()
     prepare(url)
     os.environ.update(environment(url))
-    sys.path.insert(0, str(ROOT))
     token, drill_id = seed()
     # The project's gunicorn.conf.py (gthread workers, keep-alive), as `make run` and compose use it.
     env = environment(url)

@@ -31,12 +31,12 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Report, percentile  # noqa: E402
+from bench.common import Report, percentile, with_database  # noqa: E402
 
 DB_NAME = os.environ.get("BENCH_LIVE_DATABASE_NAME", "bench_drillops_live")
 TARGET_MS = 1000.0
@@ -65,8 +65,7 @@ OBSERVER_JS = """() => {
 
 
 def database_url() -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/drillops"))
-    return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, parts.fragment))
+    return with_database(os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/drillops"), DB_NAME)
 
 
 def environment(url: str) -> dict[str, str]:
