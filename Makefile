@@ -19,7 +19,7 @@ export VENV PORT
 help:
 	@echo "make run          serve DrillOps on http://127.0.0.1:$(PORT)/ with demo data (Ctrl-C stops)"
 	@echo "make test         the whole test suite (fails on any skipped test)"
-	@echo "make lint         ruff check, ruff format --check, mypy"
+	@echo "make lint         ruff check, ruff format --check, mypy, import-linter (app order)"
 	@echo "make format       ruff format and ruff check --fix"
 	@echo "make bench-short  quick timing-engine benchmarks; make bench for the full ones"
 	@echo "make smoke        start make run, log in through the API, stop it (what CI does)"
@@ -46,6 +46,7 @@ lint: venv-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DEBUG=1 $(PY) -m mypy drillops tests scripts gunicorn.conf.py $(wildcard bench)
+	$(VENV)/bin/lint-imports
 
 format: venv-dev
 	$(PY) -m ruff format .

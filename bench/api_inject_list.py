@@ -93,7 +93,7 @@ def seed() -> tuple[str, int]:
     from drillops.departments.models import Department, Membership, Organisation, Role
     from drillops.scenarios.models import Scenario, ScenarioEvent, ScenarioVersion, VersionStatus
     from drillops.timelines import services
-    from drillops.timelines.delivery import deliver_due
+    from drillops.timelines.engine.delivery import deliver_due
 
     org = Organisation.objects.create(name="Bench insurer", slug="bench-api")
     cs = Department.objects.create(organisation=org, code="cs", name="Customer Service")

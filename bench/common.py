@@ -150,7 +150,7 @@ def coordinator() -> Any:
 
 
 def db_now() -> Any:
-    from drillops.timelines.common import db_now as now
+    from drillops.timelines.engine.clock import db_now as now
 
     return now()
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drillops.scenarios",
     "drillops.timelines",
     "drillops.reports",
+    "drillops.demo",
 ]
 
 MIDDLEWARE = [

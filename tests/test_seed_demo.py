@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from drillops.demo.loader import next_start
 from drillops.departments.models import Department, Membership, Role
 from drillops.scenarios.models import ScenarioEvent, VersionStatus
-from drillops.timelines.demo import next_start
 from drillops.timelines.models import Drill, DrillState, RosterEntry
 
 pytestmark = pytest.mark.django_db

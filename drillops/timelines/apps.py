@@ -10,6 +10,6 @@ class TimelinesConfig(AppConfig):
     def ready(self) -> None:
         # core cannot import this app, so the app registers its own health check.
         from drillops.core.health import register_check
-        from drillops.timelines.dispatcher import check_dispatcher
+        from drillops.timelines.engine.dispatcher import check_dispatcher
 
         register_check("dispatcher", check_dispatcher)

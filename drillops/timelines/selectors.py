@@ -1,9 +1,5 @@
-"""Who sees which drill, inject, timeline entry and message. Used by the API and the web pages.
-
-Coordinators see everything of their organisation; department staff see the organisation's drills
-but only the injects (and their timeline entries) addressed to their departments; observers see
-the drills they are invited to (a roster entry with role observer), read-only.
-"""
+"""Reads of running drills: which drills a user sees, a drill's injects, timeline, messages and
+roster. What a user may see of a drill is decided by timelines.visibility, the one rule."""
 
 from __future__ import annotations
 
@@ -14,38 +10,33 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from drillops.core.prepared import execute_prepared
-from drillops.departments.models import Membership, Role
-from drillops.departments.selectors import department_ids_of, organisation_ids_of, role_of
-from drillops.timelines.models import Drill, Inject, InjectStatus, RosterEntry, SeatRole, TimelineEntry
+from drillops.departments.models import Role
+from drillops.departments.selectors import organisation_ids_of
+from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, RosterEntry, TimelineEntry, overdue_sql
+from drillops.timelines.visibility import (
+    MEMBERSHIP_TABLE,
+    ROSTER_TABLE,
+    InjectScope,
+    drill_role,
+    injects_visible_q,
+    is_superuser,
+    observed_drill_ids,
+    scope_for,
+    token_departments_sql,
+    token_role_sql,
+    token_visible_sql,
+)
 
-OBSERVER = Role.OBSERVER.value
-
-
-def _is_superuser(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False))
-
-
-def observed_drill_ids(user: Any) -> QuerySet[RosterEntry, int]:
-    return RosterEntry.objects.filter(user_id=user.pk, role=SeatRole.OBSERVER).values_list("drill_id", flat=True)
+__all__ = ["drill_role", "observed_drill_ids", "scope_for"]
 
 
 def drills_visible_to(user: Any) -> QuerySet[Drill]:
     drills = Drill.objects.select_related("scenario_version")
-    if _is_superuser(user):
+    if is_superuser(user):
         return drills
     players = organisation_ids_of(user, Role.COORDINATOR, Role.STAFF)
-    return drills.filter(Q(organisation_id__in=players) | Q(pk__in=observed_drill_ids(user)))
-
-
-def drill_role(user: Any, drill: Drill) -> str | None:
-    """coordinator, staff or observer in this drill, or None. An observer must be invited."""
-    role = role_of(user, drill.organisation_id)
-    if role in (Role.COORDINATOR, Role.STAFF):
-        return role
-    if not user.is_authenticated:
-        return None
-    invited = RosterEntry.objects.filter(drill=drill, user_id=user.pk, role=SeatRole.OBSERVER)
-    return OBSERVER if invited.exists() else None
+    seated = RosterEntry.objects.filter(user_id=user.pk).values_list("drill_id", flat=True)
+    return drills.filter(Q(organisation_id__in=players) | Q(pk__in=seated))
 
 
 def visible_drill(user: Any, pk: Any) -> tuple[Drill, str] | tuple[None, None]:
@@ -55,43 +46,28 @@ def visible_drill(user: Any, pk: Any) -> tuple[Drill, str] | tuple[None, None]:
         return None, None
     drill = Drill.objects.select_related("scenario_version").filter(pk=int(pk)).first()
     role = drill_role(user, drill) if drill is not None else None
-    if drill is None or not (role or _is_superuser(user)):
+    if drill is None or not role:
         return None, None
-    return drill, role or Role.COORDINATOR.value
+    return drill, role
 
 
 def injects_visible_to(user: Any) -> QuerySet[Inject]:
     """Every inject the user may see, in any drill."""
-    injects = Inject.objects.select_related("drill")
-    if _is_superuser(user):
-        return injects
-    coordinated = organisation_ids_of(user, Role.COORDINATOR)
-    staff_departments = {
-        department for org_id in organisation_ids_of(user, Role.STAFF) for department in department_ids_of(user, org_id)
-    }
-    return injects.filter(
-        Q(drill__organisation_id__in=coordinated)
-        | Q(department_id__in=staff_departments)
-        | Q(drill_id__in=observed_drill_ids(user))
-    )
-
-
-def _staff_departments(user: Any, drill: Drill) -> set[int] | None:
-    """The departments a staff user is limited to in this drill; None when not limited."""
-    if drill_role(user, drill) == Role.STAFF and not _is_superuser(user):
-        return department_ids_of(user, drill.organisation_id)
-    return None
+    return Inject.objects.select_related("drill").filter(injects_visible_q(user))
 
 
 def inject_list(
-    *, drill: Drill, user: Any, department: int | None = None, status: str | None = None
+    *,
+    drill: Drill,
+    user: Any,
+    department: int | None = None,
+    status: str | None = None,
+    scope: InjectScope | None = None,
 ) -> QuerySet[Inject]:
     """A drill's injects the user may see, soonest first. The serializer reads only columns of
     the row (ids, not related objects), so a page costs one query."""
-    injects = Inject.objects.filter(drill=drill).order_by("due_at", "id")
-    limited = _staff_departments(user, drill)
-    if limited is not None:
-        injects = injects.filter(department_id__in=limited)
+    scope = scope or scope_for(user, drill)
+    injects = Inject.objects.filter(drill=drill).filter(scope.q()).order_by("due_at", "id")
     if department is not None:
         injects = injects.filter(department_id=department)
     if status is not None:
@@ -114,8 +90,7 @@ _INJECT_COLUMNS = ", ".join(
         "i.cause",
         "i.source_id AS source",
         "i.status",
-        "(i.deadline_at IS NOT NULL AND i.status <> 'cancelled' AND i.deadline_at < COALESCE(i.acknowledged_at, now()))"
-        " AS is_overdue",
+        f"{overdue_sql('i')} AS is_overdue",
         *[f"""to_char(i.{c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS {c}""" for c in _TIME_COLUMNS],
         "i.escalation_level",
     ]
@@ -135,12 +110,9 @@ def inject_page(
 ) -> tuple[int, list[dict[str, Any]]]:
     """One page of inject_list() as the API's JSON objects, and the total: one query, no models.
     The inject list is the hottest read of a running drill (every console polls it)."""
-    where: list[str] = ["i.drill_id = %s"]
-    params: list[Any] = [drill.pk]
-    limited = _staff_departments(user, drill)
-    if limited is not None:
-        where.append("i.department_id = ANY(%s)")
-        params.append(sorted(limited))
+    visible, visible_params = scope_for(user, drill).sql("i")
+    where: list[str] = ["i.drill_id = %s", visible]
+    params: list[Any] = [drill.pk, *visible_params]
     if department is not None:
         where.append("i.department_id = %s")
         params.append(department)
@@ -165,15 +137,15 @@ def inject_page(
     return total, rows
 
 
-def timeline_of(*, drill: Drill, user: Any) -> QuerySet[TimelineEntry]:
+def timeline_of(*, drill: Drill, user: Any, scope: InjectScope | None = None) -> QuerySet[TimelineEntry]:
+    """The drill's timeline as the user may see it: drill-wide entries (state changes, messages)
+    and the entries of the injects the user sees. An entry about another department's inject (an
+    escalation or forward *to* the user's department) shows through the inject it made instead."""
+    scope = scope or scope_for(user, drill)
     entries = TimelineEntry.objects.filter(drill=drill).order_by("at", "id")
-    limited = _staff_departments(user, drill)
-    if limited is not None:
-        # Staff see the drill-wide entries (state changes, messages) and those of their departments.
-        entries = entries.filter(Q(department_id__isnull=True) | Q(department_id__in=limited)).filter(
-            Q(inject__isnull=True) | Q(inject__department_id__in=limited)
-        )
-    return entries
+    if scope.sees_everything:
+        return entries
+    return entries.filter(Q(inject__isnull=True) | scope.q("inject__"))
 
 
 def messages_of(drill: Drill) -> QuerySet[TimelineEntry]:
@@ -186,30 +158,17 @@ def roster_of(drill: Drill) -> QuerySet[RosterEntry]:
 
 def open_injects_for(user: Any, drill: Drill) -> QuerySet[Inject]:
     """What is waiting for this user's answer: delivered, not yet resolved."""
-    open_statuses = [InjectStatus.DELIVERED, InjectStatus.ACKNOWLEDGED, InjectStatus.IN_PROGRESS]
-    return inject_list(drill=drill, user=user).filter(status__in=open_statuses)
+    return inject_list(drill=drill, user=user).filter(status__in=OPEN_STATUSES)
 
 
 # The inject list as token clients poll it, in one statement: the token's active user, its role in
-# the drill (the rules of drill_role() and _staff_departments()), the page as the API's JSON text
-# and the total. Every console polls this list, so it skips the ORM and the serializer; answers
-# that are not a plain page (unknown token, drill not visible, past the last page) are left to the
-# regular view, which words the error.
+# the drill and its departments (timelines.visibility's SQL form of the rule), the page as the API's
+# JSON text and the total. Every console polls this list, so it skips the ORM and the serializer;
+# answers that are not a plain page (unknown token, drill not visible, past the last page) are left
+# to the regular view, which words the error.
 _KEYED_PAGE_SQL = """
 WITH access AS (
-    SELECT d.id AS drill_id,
-        CASE
-            WHEN u.is_superuser THEN '{coordinator}'
-            WHEN EXISTS (SELECT 1 FROM {membership} m WHERE m.user_id = u.id
-                AND m.organisation_id = d.organisation_id AND m.role = '{coordinator}') THEN '{coordinator}'
-            WHEN EXISTS (SELECT 1 FROM {membership} m WHERE m.user_id = u.id
-                AND m.organisation_id = d.organisation_id AND m.role = '{staff}') THEN '{staff}'
-            WHEN EXISTS (SELECT 1 FROM {roster} r WHERE r.drill_id = d.id
-                AND r.user_id = u.id AND r.role = '{seat_observer}') THEN '{observer}'
-        END AS role,
-        ARRAY(SELECT m.department_id FROM {membership} m WHERE m.user_id = u.id
-            AND m.organisation_id = d.organisation_id AND m.role = '{staff}'
-            AND m.department_id IS NOT NULL) AS departments
+    SELECT d.id AS drill_id, {role} AS role, {departments} AS departments
     FROM {token} t JOIN {user} u ON u.id = t.user_id AND u.is_active
     JOIN {drill} d ON d.id = %(drill)s
     WHERE t.key = %(key)s
@@ -217,11 +176,11 @@ WITH access AS (
 page AS (
     SELECT (SELECT row_to_json(r) FROM (SELECT {columns}) r) AS doc, i.due_at, i.id
     FROM {inject} i, access a
-    WHERE i.drill_id = %(drill)s AND a.role IS NOT NULL {visible} {filters}
+    WHERE i.drill_id = %(drill)s AND a.role IS NOT NULL AND {visible} {filters}
     ORDER BY i.due_at, i.id LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT a.role,
-    (SELECT count(*) FROM {inject} i WHERE i.drill_id = %(drill)s {visible} {filters}),
+    (SELECT count(*) FROM {inject} i WHERE i.drill_id = %(drill)s AND {visible} {filters}),
     (SELECT string_agg(doc::text, ',' ORDER BY due_at, id) FROM page)
 FROM access a
 """
@@ -235,19 +194,15 @@ def _token_page_sql(*, department: bool, status: bool) -> str:
         "AND i.status = %(status)s" if status else ""
     )
     return _KEYED_PAGE_SQL.format(
-        membership=Membership._meta.db_table,
-        roster=RosterEntry._meta.db_table,
+        role=token_role_sql(membership=MEMBERSHIP_TABLE, roster=ROSTER_TABLE),
+        departments=token_departments_sql(membership=MEMBERSHIP_TABLE, roster=ROSTER_TABLE),
         token=Token._meta.db_table,
         user=get_user_model()._meta.db_table,
         drill=Drill._meta.db_table,
         inject=Inject._meta.db_table,
         columns=_INJECT_COLUMNS,
         filters=filters,
-        visible=f"AND (a.role <> '{Role.STAFF.value}' OR i.department_id = ANY(a.departments))",
-        coordinator=Role.COORDINATOR.value,
-        staff=Role.STAFF.value,
-        observer=OBSERVER,
-        seat_observer=SeatRole.OBSERVER.value,
+        visible=token_visible_sql("a", "i"),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from drillops.timelines import sideeffects
+from drillops.timelines.engine import outbox as sideeffects
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def sweep_outbox() -> int:
     """Re-send outbox work whose task was lost (a broker restarted empty, a worker was killed).
     Rows that merely wait in a long queue are not lost: a backlog shrinks what is re-sent, so
     that a busy worker is not buried under copies."""
-    return sideeffects.outbox_sweep(send=enqueue_outbox, limit=max(0, SWEEP_LIMIT - _backlog()))
+    return sideeffects.outbox_sweep(send=sideeffects.enqueue_outbox, limit=max(0, SWEEP_LIMIT - _backlog()))
 
 
 SWEEP_LIMIT = 2000
@@ -45,18 +45,3 @@ def _backlog() -> int:
     except Exception as exc:  # no queue yet, or the broker is down: nothing is waiting in it
         log.info("could not read the length of queue %s: %s", queue, exc)
         return 0
-
-
-def enqueue_outbox(outbox_ids: list[int]) -> int:
-    """Hand outbox rows to Celery. A broker outage must not block or fail the caller: what could
-    not be sent is left to the sweep."""
-    sent = 0
-    sideeffects.outbox_mark_enqueued(outbox_ids=outbox_ids)
-    for outbox_id in outbox_ids:
-        try:
-            process_outbox.apply_async((outbox_id,), retry=False)
-            sent += 1
-        except Exception as exc:  # the broker is down: the sweep re-sends later
-            log.warning("could not enqueue outbox %s: %s", outbox_id, exc)
-            break
-    return sent

@@ -16,10 +16,17 @@ from django.views.decorators.http import require_GET
 from drillops.departments.models import Role
 from drillops.departments.selectors import department_ids_of, organisation_ids_of
 from drillops.scenarios.models import Scenario
+from drillops.timelines.engine.notify import live_rev_key, redis_client
 from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm, TriggerForm
 from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, InjectStatus, TimelineEntry
-from drillops.timelines.notify import live_rev_key, redis_client
-from drillops.timelines.selectors import drill_role, drills_visible_to, inject_list, messages_of, timeline_of
+from drillops.timelines.selectors import (
+    drill_role,
+    drills_visible_to,
+    inject_list,
+    messages_of,
+    scope_for,
+    timeline_of,
+)
 
 TIMELINE_LIMIT = 200
 FEED_LIMIT = 100
@@ -37,12 +44,13 @@ def get_drill_for(user: Any, pk: int) -> tuple[Drill, str]:
 
 
 def injects_for(drill: Drill, user: Any, role: str) -> QuerySet[Inject]:
-    """Coordinators see every row (also what is still to come); staff and observers only what was
-    delivered, newest first, staff limited to their departments by the selector."""
-    injects = inject_list(drill=drill, user=user).select_related("department", "source", "acknowledged_by")
-    if role == Role.COORDINATOR:
+    """What the visibility rule lets this user see: coordinators every row (also what is still to
+    come) in due order; staff and observers what was delivered to them, newest first."""
+    scope = scope_for(user, drill, role)
+    injects = inject_list(drill=drill, user=user, scope=scope).select_related("department", "source", "acknowledged_by")
+    if scope.sees_everything:
         return injects.select_related("event")
-    return injects.filter(delivered_at__isnull=False).order_by("-delivered_at", "-id")
+    return injects.order_by("-delivered_at", "-id")
 
 
 def current_rev(drill_id: int) -> str:

@@ -16,7 +16,7 @@ from drillops.reports.models import Observation
 from drillops.scenarios import services as scenario_services
 from drillops.scenarios.models import Objective, Scenario, ScenarioEvent
 from drillops.timelines import services as drill_services
-from drillops.timelines.delivery import deliver_due
+from drillops.timelines.engine.delivery import deliver_due
 from drillops.timelines.models import Drill, Inject, SeatRole, TimelineEntry
 
 from ..factories import DepartmentFactory, MembershipFactory, OrganisationFactory, UserFactory

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from drillops.timelines import dispatcher, services
+from drillops.timelines import services
+from drillops.timelines.engine import dispatcher
 from drillops.timelines.models import EntryKind, EscalationStep, Inject, InjectCause, Outbox, TimelineEntry
 
 from ..factories import DepartmentFactory

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from drillops.departments.models import Role
-from drillops.timelines import dispatcher, services
+from drillops.timelines import services
+from drillops.timelines.engine import dispatcher
 from drillops.timelines.models import (
     Drill,
     DrillState,

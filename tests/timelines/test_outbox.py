@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from drillops.celery import app
 from drillops.departments.models import DepartmentWebhook
-from drillops.timelines import dispatcher, sideeffects, tasks
+from drillops.timelines import tasks
+from drillops.timelines.engine import dispatcher
+from drillops.timelines.engine import outbox as sideeffects
+from drillops.timelines.engine.notify import live_rev_key, redis_client
 from drillops.timelines.models import Inject, Notification, Outbox
-from drillops.timelines.notify import live_rev_key, redis_client
 
 
 class _Hook(BaseHTTPRequestHandler):

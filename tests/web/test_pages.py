@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from drillops.reports.models import Observation
-from drillops.timelines.delivery import deliver_due
+from drillops.timelines.engine.delivery import deliver_due
+from drillops.timelines.engine.notify import live_rev_key, redis_client
 from drillops.timelines.models import Drill, DrillState, EntryKind, InjectStatus
-from drillops.timelines.notify import live_rev_key, redis_client
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .conftest import client_for

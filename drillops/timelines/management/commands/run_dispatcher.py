@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from drillops.timelines.dispatcher import Dispatcher, run_once
+from drillops.timelines.engine.dispatcher import Dispatcher, run_once
 
 
 class Command(BaseCommand):

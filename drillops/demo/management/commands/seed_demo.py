@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from drillops.timelines.demo import LANGUAGES, demo_language, demo_password, load_demo
+from drillops.demo.loader import LANGUAGES, demo_language, demo_password, load_demo
 
 
 class Command(BaseCommand):

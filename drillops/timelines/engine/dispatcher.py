@@ -26,10 +26,10 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, reset_queries, transaction
 from django.db.backends.signals import connection_created
 
-from drillops.timelines.delivery import deliver_due
-from drillops.timelines.escalation import fire_due_steps
-from drillops.timelines.notify import DISPATCH_CHANNEL, set_offload
-from drillops.timelines.services import drill_start_scheduled
+from drillops.timelines.engine.delivery import deliver_due
+from drillops.timelines.engine.escalation import fire_due_steps
+from drillops.timelines.engine.lifecycle import start_scheduled_due
+from drillops.timelines.engine.notify import DISPATCH_CHANNEL, set_offload
 
 log = logging.getLogger(__name__)
 _MIN_IDLE_SLEEP = 0.005
@@ -91,7 +91,7 @@ def run_once(*, batch: int | None = None) -> Tick:
             break
     # Last, so that a wake-up for a due inject goes straight to its claim.
     if _scheduled_start_due():
-        tick.started = len(drill_start_scheduled())
+        tick.started = len(start_scheduled_due())
     return tick
 
 

@@ -1,49 +1,28 @@
-"""Every write to a drill goes through here: keyword-only, one transaction each, audited.
-
-Drill control lives in this module; acting on injects (acknowledge, act, forward, resolve)
-and the comms channel live in services_inject and are re-exported below. Permission checks
-(who may call) are the caller's job."""
+"""Drill control: create, start, pause, resume, finish, stop, ad-hoc injects, triggering an event.
+Keyword-only, one transaction each, audited. Permission checks (who may call) are the caller's job."""
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from drillops.core.errors import DomainError, InvalidInput
+from drillops.core.errors import InvalidInput
 from drillops.departments.models import Department
-from drillops.scenarios.models import Channel, Scenario, ScenarioEvent, VersionStatus
-from drillops.timelines.common import (
-    audit,
-    clean_text,
-    db_now,
-    lock_drill,
-    refuse,
-    state_changed,
-)
-from drillops.timelines.delivery import deliver_ids
-from drillops.timelines.models import (
-    Drill,
-    DrillState,
-    Inject,
-    InjectCause,
-    InjectStatus,
-    RosterEntry,
-    SeatRole,
-)
-from drillops.timelines.notify import publish_on_commit, wake_dispatcher
-from drillops.timelines.services_inject import (  # noqa: F401 - part of this module's interface
-    inject_acknowledge,
-    inject_forward,
-    inject_log_action,
-    inject_resolve,
-    message_post,
-)
-from drillops.timelines.services_state import drill_end, finish_if_done  # noqa: F401
+from drillops.scenarios.models import Channel, Scenario, ScenarioEvent
+from drillops.scenarios.selectors import latest_approved_version
+from drillops.timelines.engine.clock import db_now, lock_drill
+from drillops.timelines.engine.delivery import deliver_ids
+from drillops.timelines.engine.lifecycle import inject_from_event, write_start
+from drillops.timelines.engine.notify import publish_on_commit, wake_dispatcher
+from drillops.timelines.engine.trail import audit, state_changed
+from drillops.timelines.models import SCENARIO_CAUSES, Drill, DrillState, Inject, InjectCause
+from drillops.timelines.services.common import clean_text, refuse
+from drillops.timelines.services.state import drill_end
 
 TIME_SCALE_MAX = 3600.0
 TITLE_MAX = 200
@@ -68,7 +47,7 @@ def drill_create(
     scheduled_start: datetime | None = None,
 ) -> Drill:
     """A drill pins the scenario's latest approved version: what runs is what was approved."""
-    version = scenario.versions.filter(status=VersionStatus.APPROVED).order_by("-number").first()
+    version = latest_approved_version(scenario)
     if version is None:
         raise InvalidInput({"scenario": [str(_("The scenario has no approved version."))]})
     clean_name = clean_text(name, "name", max_length=TITLE_MAX)
@@ -90,66 +69,16 @@ def drill_create(
     return drill
 
 
-def _scenario_injects(drill: Drill, t0: datetime) -> list[Inject]:
-    events = drill.scenario_version.events.prefetch_related("departments").order_by("offset_seconds", "sequence")
-    rows = []
-    for event in events:
-        conditional = event.is_conditional
-        due = None if conditional else t0 + timedelta(seconds=event.offset_seconds / drill.time_scale)
-        for department in event.departments.all():
-            rows.append(_inject_from_event(drill, event, department, due, conditional))
-    return rows
-
-
-def _inject_from_event(
-    drill: Drill, event: ScenarioEvent, department: Department, due: datetime | None, conditional: bool
-) -> Inject:
-    return Inject(
-        drill=drill,
-        event=event,
-        department=department,
-        cause=InjectCause.SCHEDULED,
-        title=event.title,
-        body=event.body,
-        channel=event.channel,
-        sender=event.sender,
-        expected_action=event.expected_action,
-        is_decision=event.is_decision,
-        response_deadline_seconds=event.response_deadline_seconds,
-        status=InjectStatus.WAITING if conditional else InjectStatus.PENDING,
-        due_at=due,
-    )
-
-
 def drill_start(*, drill: Drill, by: Any, at: datetime | None = None) -> Drill:
-    """scheduled -> running. Every unconditional inject is written now with its absolute due time
-    (t0 + offset / time_scale); `at` is the t0 of a scheduled start, else the database's now."""
+    """scheduled -> running: every unconditional inject is written now with its absolute due time.
+    `at` is t0 (benchmarks lay out starts ahead), else the database's now; a drill's own
+    scheduled start is the dispatcher's (engine.lifecycle)."""
     with transaction.atomic():
         drill = lock_drill(drill)
         if drill.state != DrillState.SCHEDULED:
             raise refuse(drill, str(_("start")))
-        t0 = at or db_now()
-        Inject.objects.bulk_create(_scenario_injects(drill, t0), batch_size=2000)
-        drill.state, drill.started_at = DrillState.RUNNING, t0
-        drill.save(update_fields=["state", "started_at", "updated_at"])
-        state_changed(drill, by=by, at=t0, previous=DrillState.SCHEDULED)
-        wake_dispatcher("start")
+        write_start(drill, by=by, t0=at or db_now())
     return drill
-
-
-def drill_start_scheduled(*, limit: int = 10) -> list[Drill]:
-    """Start drills whose scheduled start has come, at that start (dispatcher). Replicas skip
-    each other's drills."""
-    started = []
-    with transaction.atomic():
-        due = list(
-            Drill.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
-            .filter(state=DrillState.SCHEDULED, scheduled_start__isnull=False, scheduled_start__lte=db_now())
-            .order_by("scheduled_start")[:limit]
-        )
-        for drill in due:
-            started.append(drill_start(drill=drill, by=None, at=drill.scheduled_start))
-    return started
 
 
 def drill_pause(*, drill: Drill, by: Any) -> Drill:
@@ -280,8 +209,7 @@ def drill_trigger_event(*, drill: Drill, event: ScenarioEvent, by: Any) -> list[
     with transaction.atomic():
         drill = lock_drill(drill)
         _require_active(drill, str(_("trigger an event in")))
-        scenario_causes = [InjectCause.SCHEDULED, InjectCause.TRIGGERED]
-        existing = Inject.objects.filter(drill=drill, event=event, cause__in=scenario_causes)
+        existing = Inject.objects.filter(drill=drill, event=event, cause__in=SCENARIO_CAUSES)
         have = set(existing.values_list("department_id", flat=True))
         now = db_now()
         Inject.objects.bulk_create(
@@ -299,34 +227,4 @@ def drill_trigger_event(*, drill: Drill, event: ScenarioEvent, by: Any) -> list[
 
 
 def _triggered(drill: Drill, event: ScenarioEvent, department: Department, now: datetime) -> Inject:
-    row = _inject_from_event(drill, event, department, now, conditional=False)
-    row.cause = InjectCause.TRIGGERED
-    return row
-
-
-def roster_add(
-    *,
-    drill: Drill,
-    user: Any,
-    by: Any,
-    department: Department | None = None,
-    role: str = SeatRole.PLAYER,
-    seat: str = "",
-) -> RosterEntry:
-    """Seat someone for a drill (observers are invited this way, role="observer"). Adding the
-    same person for the same department again updates the seat."""
-    if role not in SeatRole.values:
-        raise InvalidInput({"role": [str(_("Unknown role."))]})
-    if department is not None and department.organisation_id != drill.organisation_id:
-        raise InvalidInput({"department": [str(_("The department belongs to another organisation."))]})
-    clean_seat = clean_text(seat, "seat", required=False, max_length=200)
-    with transaction.atomic():
-        drill = lock_drill(drill)
-        if drill.is_over:
-            raise DomainError(str(_("The drill has ended; its roster can no longer change.")))
-        roster, _created = RosterEntry.objects.update_or_create(
-            drill=drill, user=user, department=department, defaults={"role": role, "seat": clean_seat}
-        )
-        audit("drill.roster_add", roster, by, drill, {"user": user.pk, "role": role})
-        publish_on_commit(drill.pk, "roster", {"user": user.pk})
-    return roster
+    return inject_from_event(drill, event, department, now, cause=InjectCause.TRIGGERED)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drillops.core.audit import record
+from drillops.demo import content
 from drillops.departments.models import Department, Membership, Organisation, Role
 from drillops.scenarios.models import (
     CriticalTask,
@@ -24,7 +25,6 @@ from drillops.scenarios.models import (
     ScenarioVersion,
     VersionStatus,
 )
-from drillops.timelines import demo_content as content
 from drillops.timelines.models import Drill, RosterEntry, SeatRole
 
 DEFAULT_PASSWORD = "drillops-demo"  # noqa: S105 - the documented demo password, overridable

@@ -7,8 +7,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from drillops.timelines.common import OPEN_OR_PENDING, db_now, lock_drill, refuse, state_changed
-from drillops.timelines.models import Drill, DrillState, EscalationStep, Inject, InjectStatus
+from drillops.timelines.engine.clock import db_now, lock_drill
+from drillops.timelines.engine.trail import state_changed
+from drillops.timelines.models import LIVE_STATUSES, Drill, DrillState, EscalationStep, Inject, InjectStatus
+from drillops.timelines.services.common import refuse
 
 _CANCEL_UNREACHABLE = """
 UPDATE timelines_inject w SET status = 'cancelled', cancelled_at = %(at)s, updated_at = %(at)s
@@ -64,13 +66,13 @@ def finish_if_done(*, drill_id: int) -> bool:
     drill = Drill.objects.filter(pk=drill_id).only("state").first()
     if drill is None or not drill.is_active:
         return False
-    if Inject.objects.filter(drill_id=drill_id, status__in=OPEN_OR_PENDING).exists():
+    if Inject.objects.filter(drill_id=drill_id, status__in=LIVE_STATUSES).exists():
         return False
     if not Inject.objects.filter(drill_id=drill_id).exists():
         return False
     # Two last resolutions in parallel: the second waits here and then sees the first committed.
     drill = lock_drill(drill_id)
-    if not drill.is_active or Inject.objects.filter(drill_id=drill_id, status__in=OPEN_OR_PENDING).exists():
+    if not drill.is_active or Inject.objects.filter(drill_id=drill_id, status__in=LIVE_STATUSES).exists():
         return False
     drill_end(drill=drill, by=None, state=DrillState.FINISHED, automatic=True)
     return True

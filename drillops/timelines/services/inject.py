@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from drillops.core.errors import DomainError, InvalidInput
 from drillops.departments.models import Department
-from drillops.timelines.common import audit, clean_text, db_now, entry, lock_drill, lock_inject
-from drillops.timelines.delivery import deliver_ids
+from drillops.timelines.engine.clock import db_now, lock_drill
+from drillops.timelines.engine.delivery import deliver_ids
+from drillops.timelines.engine.notify import publish_on_commit, wake_dispatcher
+from drillops.timelines.engine.trail import audit, entry
 from drillops.timelines.models import (
     EntryKind,
     EscalationStep,
@@ -26,8 +28,8 @@ from drillops.timelines.models import (
     InjectStatus,
     TimelineEntry,
 )
-from drillops.timelines.notify import publish_on_commit, wake_dispatcher
-from drillops.timelines.services_state import cancel_unreachable, finish_if_done
+from drillops.timelines.services.common import clean_text, lock_inject
+from drillops.timelines.services.state import cancel_unreachable, finish_if_done
 
 RESPONDED = (InjectStatus.DELIVERED, InjectStatus.ACKNOWLEDGED, InjectStatus.IN_PROGRESS, InjectStatus.RESOLVED)
 

@@ -76,7 +76,7 @@ def enqueue_outbox_on_commit(outbox_ids: list[int]) -> None:
         return
 
     def _send() -> None:
-        from drillops.timelines.tasks import enqueue_outbox  # tasks import services, not the reverse
+        from drillops.timelines.engine.outbox import enqueue_outbox  # outbox imports this module
 
         enqueue_outbox(outbox_ids)
 

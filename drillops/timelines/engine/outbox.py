@@ -19,8 +19,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from drillops.departments.models import DepartmentWebhook, Membership
+from drillops.timelines.engine.notify import publish_now
 from drillops.timelines.models import Inject, Notification, Outbox, RosterEntry
-from drillops.timelines.notify import publish_now
 
 log = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[EXERCISE / 演练]"
@@ -159,3 +159,24 @@ def outbox_sweep(*, send: Callable[[list[int]], int], limit: int = 2000) -> int:
         log.info("sweep re-enqueues %d outbox rows", len(ids))
         send(ids)
     return len(ids)
+
+
+# The task that carries out one outbox row, named rather than imported (tasks import the engine).
+PROCESS_OUTBOX_TASK = "drillops.timelines.tasks.process_outbox"
+
+
+def enqueue_outbox(outbox_ids: list[int]) -> int:
+    """Hand outbox rows to Celery. A broker outage must not block or fail the caller: what could
+    not be sent is left to the sweep."""
+    from celery import current_app
+
+    sent = 0
+    outbox_mark_enqueued(outbox_ids=outbox_ids)
+    for outbox_id in outbox_ids:
+        try:
+            current_app.send_task(PROCESS_OUTBOX_TASK, (outbox_id,), retry=False)
+            sent += 1
+        except Exception as exc:  # the broker is down: the sweep re-sends later
+            log.warning("could not enqueue outbox %s: %s", outbox_id, exc)
+            break
+    return sent

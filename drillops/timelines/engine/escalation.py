@@ -16,9 +16,9 @@ from typing import Any
 from django.db import connection
 
 from drillops.departments.models import Department, Membership
-from drillops.timelines.delivery import deliver_ids, write_outbox
+from drillops.timelines.engine.delivery import deliver_ids, write_outbox
+from drillops.timelines.engine.notify import publish_on_commit
 from drillops.timelines.models import EntryKind, EscalationStep, Inject, InjectCause, Outbox, TimelineEntry
-from drillops.timelines.notify import publish_on_commit
 
 _STILL_UNANSWERED = """(i.status <> 'cancelled' AND CASE WHEN s.unless = 'resolved'
     THEN (i.resolved_at IS NULL OR i.resolved_at > s.fire_at)

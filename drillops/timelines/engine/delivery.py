@@ -16,8 +16,8 @@ from typing import Any
 from django.db import connection
 
 from drillops.scenarios.models import ScenarioEvent
+from drillops.timelines.engine.notify import enqueue_outbox_on_commit, publish_on_commit
 from drillops.timelines.models import EscalationStep, EscalationUnless, Outbox
-from drillops.timelines.notify import enqueue_outbox_on_commit, publish_on_commit
 
 log = logging.getLogger(__name__)
 

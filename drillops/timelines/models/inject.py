@@ -1,8 +1,9 @@
-"""Running drills: injects with their clocks, escalation steps, the timeline, the outbox."""
+"""Injects (one event for one department), their escalation steps, the timeline, and the status sets
+and the overdue rule that every door shares."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -10,115 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from drillops.core.models import TimeStampedModel
-from drillops.departments.models import Department, Organisation
-from drillops.scenarios.models import Channel, ScenarioEvent, ScenarioVersion
-
-
-def _values(choices: type[models.TextChoices]) -> list[str]:
-    return [c.value for c in choices]
-
-
-class DrillState(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    RUNNING = "running", _("Running")
-    PAUSED = "paused", _("Paused")
-    FINISHED = "finished", _("Finished")
-    STOPPED = "stopped", _("Stopped")
-
-
-class Drill(TimeStampedModel):
-    """One run of one pinned scenario version."""
-
-    organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="drills"
-    )
-    scenario_version = models.ForeignKey(
-        ScenarioVersion, verbose_name=_("scenario version"), on_delete=models.PROTECT, related_name="drills"
-    )
-    name = models.CharField(_("name"), max_length=200)
-    state = models.CharField(_("state"), max_length=16, choices=DrillState.choices, default=DrillState.SCHEDULED)
-    time_scale = models.FloatField(
-        _("time scale"), default=1.0, help_text=_("Scenario seconds per real second; 60 plays a minute each second.")
-    )
-    scheduled_start = models.DateTimeField(_("scheduled start"), null=True, blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
-    paused_total = models.DurationField(_("total time paused"), default=timedelta)
-    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    stop_reason = models.TextField(_("stop reason"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("drill")
-        verbose_name_plural = _("drills")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(state__in=_values(DrillState)), name="drill_state_valid"),
-            models.CheckConstraint(
-                condition=models.Q(time_scale__gt=0) & models.Q(time_scale__lte=3600), name="drill_time_scale_range"
-            ),
-        ]
-        indexes = [models.Index(fields=["state", "scheduled_start"])]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in {DrillState.RUNNING, DrillState.PAUSED}
-
-    @property
-    def is_over(self) -> bool:
-        return self.state in {DrillState.FINISHED, DrillState.STOPPED}
-
-    def scenario_seconds(self, real_seconds: float) -> float:
-        return real_seconds * self.time_scale
-
-    def real_seconds(self, scenario_seconds: float) -> float:
-        return scenario_seconds / self.time_scale
-
-
-class SeatRole(models.TextChoices):
-    PLAYER = "player", _("Player")
-    DEPUTY = "deputy", _("Deputy")
-    CONTROLLER = "controller", _("Controller")
-    OBSERVER = "observer", _("Observer")
-
-
-class RosterEntry(TimeStampedModel):
-    """Who plays which seat for which department in this drill, and who attended."""
-
-    drill = models.ForeignKey(Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="roster")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roster_entries"
-    )
-    department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    role = models.CharField(_("role"), max_length=16, choices=SeatRole.choices, default=SeatRole.PLAYER)
-    seat = models.CharField(_("seat"), max_length=200, blank=True)
-    attended = models.BooleanField(_("attended"), default=False)
-
-    class Meta:
-        verbose_name = _("roster entry")
-        verbose_name_plural = _("roster")
-        ordering = ["drill", "department", "role"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["drill", "user", "department"], name="roster_entry_unique", nulls_distinct=False
-            ),
-            models.CheckConstraint(condition=models.Q(role__in=_values(SeatRole)), name="roster_role_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.drill} · {self.user} · {self.get_role_display()}"
+from drillops.departments.models import Department
+from drillops.scenarios.models import Channel, ScenarioEvent
+from drillops.timelines.models.drill import Drill, values_of
 
 
 class InjectCause(models.TextChoices):
@@ -139,7 +34,19 @@ class InjectStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-OPEN_STATUSES = (InjectStatus.DELIVERED, InjectStatus.ACKNOWLEDGED, InjectStatus.IN_PROGRESS)
+# The status sets, once. Every filter, SQL fragment and template asks these.
+UNDELIVERED_STATUSES = (InjectStatus.WAITING, InjectStatus.PENDING)  # still to come
+OPEN_STATUSES = (InjectStatus.DELIVERED, InjectStatus.ACKNOWLEDGED, InjectStatus.IN_PROGRESS)  # an answer is owed
+LIVE_STATUSES = (*UNDELIVERED_STATUSES, *OPEN_STATUSES)  # a drill is not done while any inject is in one
+SCENARIO_CAUSES = (InjectCause.SCHEDULED, InjectCause.TRIGGERED)  # the rows that stand for a scenario event
+
+
+def overdue_sql(alias: str = "i", now: str = "now()") -> str:
+    """SQL twin of Inject.is_overdue (parity-tested): its deadline passed before anyone acknowledged it."""
+    return (
+        f"({alias}.deadline_at IS NOT NULL AND {alias}.status <> '{InjectStatus.CANCELLED.value}'"
+        f" AND {alias}.deadline_at < COALESCE({alias}.acknowledged_at, {now}))"
+    )
 
 
 class Inject(TimeStampedModel):
@@ -216,8 +123,8 @@ class Inject(TimeStampedModel):
                 condition=models.Q(cause__in=["scheduled", "triggered"]),
                 name="inject_one_scenario_inject_per_event_and_department",
             ),
-            models.CheckConstraint(condition=models.Q(status__in=_values(InjectStatus)), name="inject_status_valid"),
-            models.CheckConstraint(condition=models.Q(cause__in=_values(InjectCause)), name="inject_cause_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=values_of(InjectStatus)), name="inject_status_valid"),
+            models.CheckConstraint(condition=models.Q(cause__in=values_of(InjectCause)), name="inject_cause_valid"),
             models.CheckConstraint(
                 condition=~models.Q(cause__in=["forward", "escalation"]) | models.Q(source__isnull=False),
                 name="inject_forward_and_escalation_have_source",
@@ -301,7 +208,7 @@ class EscalationStep(TimeStampedModel):
                 name="escalation_step_has_target",
             ),
             models.CheckConstraint(
-                condition=models.Q(unless__in=_values(EscalationUnless)), name="escalation_unless_valid"
+                condition=models.Q(unless__in=values_of(EscalationUnless)), name="escalation_unless_valid"
             ),
         ]
         indexes = [
@@ -358,78 +265,9 @@ class TimelineEntry(models.Model):
         verbose_name_plural = _("timeline entries")
         ordering = ["at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=_values(EntryKind)), name="timeline_entry_kind_valid"),
+            models.CheckConstraint(condition=models.Q(kind__in=values_of(EntryKind)), name="timeline_entry_kind_valid"),
         ]
         indexes = [models.Index(fields=["drill", "at"]), models.Index(fields=["drill", "kind", "at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.get_kind_display()}"
-
-
-class Notification(TimeStampedModel):
-    """An in-app notice to one person; the idempotency key drops a repeated side effect."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
-    )
-    drill = models.ForeignKey(Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="notifications")
-    inject = models.ForeignKey(
-        Inject, verbose_name=_("inject"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    marking = models.CharField(_("marking"), max_length=40, default=settings.EXERCISE_MARK, editable=False)
-    title = models.CharField(_("title"), max_length=300)
-    body = models.TextField(_("body"), blank=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"[{self.marking}] {self.title}"
-
-
-class Outbox(models.Model):
-    """Side effects owed after a commit. Celery carries them out; beat re-sends what was lost."""
-
-    topic = models.CharField(_("topic"), max_length=64)
-    payload = models.JSONField(_("payload"), default=dict)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-
-    class Meta:
-        verbose_name = _("outbox row")
-        verbose_name_plural = _("outbox")
-        ordering = ["id"]
-        indexes = [
-            models.Index(fields=["created_at"], name="outbox_not_done", condition=models.Q(done_at__isnull=True)),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.topic} {self.idempotency_key}"
-
-
-class DispatcherHeartbeat(models.Model):
-    """One row per dispatcher replica: alive while beat_at is recent; lag is how late its last claim was."""
-
-    name = models.CharField(_("name"), max_length=100, primary_key=True)
-    host = models.CharField(_("host"), max_length=200, blank=True)
-    pid = models.PositiveIntegerField(_("process id"), default=0)
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
-    beat_at = models.DateTimeField(_("last beat"), default=timezone.now)
-    lag_ms = models.FloatField(_("lag (ms)"), default=0)
-    delivered_total = models.BigIntegerField(_("delivered"), default=0)
-
-    class Meta:
-        verbose_name = _("dispatcher heartbeat")
-        verbose_name_plural = _("dispatcher heartbeats")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name

@@ -1,0 +1,54 @@
+"""Running drills: drills and rosters, injects with their clocks, escalation steps, the timeline,
+and the engine's records (notifications, outbox, heartbeats)."""
+
+from drillops.timelines.models.drill import (
+    Drill,
+    DrillState,
+    RosterEntry,
+    SeatRole,
+    real_delta,
+    real_interval_sql,
+    sql_list,
+    values_of,
+)
+from drillops.timelines.models.inject import (
+    LIVE_STATUSES,
+    OPEN_STATUSES,
+    SCENARIO_CAUSES,
+    UNDELIVERED_STATUSES,
+    EntryKind,
+    EscalationStep,
+    EscalationUnless,
+    Inject,
+    InjectCause,
+    InjectStatus,
+    TimelineEntry,
+    overdue_sql,
+)
+from drillops.timelines.models.records import DispatcherHeartbeat, Notification, Outbox
+
+__all__ = [
+    "LIVE_STATUSES",
+    "OPEN_STATUSES",
+    "SCENARIO_CAUSES",
+    "UNDELIVERED_STATUSES",
+    "DispatcherHeartbeat",
+    "Drill",
+    "DrillState",
+    "EntryKind",
+    "EscalationStep",
+    "EscalationUnless",
+    "Inject",
+    "InjectCause",
+    "InjectStatus",
+    "Notification",
+    "Outbox",
+    "RosterEntry",
+    "SeatRole",
+    "TimelineEntry",
+    "overdue_sql",
+    "real_delta",
+    "real_interval_sql",
+    "sql_list",
+    "values_of",
+]
