@@ -128,6 +128,16 @@ OBJECTIVES: list[dict[str, Any]] = [
 ]
 
 
+# Structured targets of some critical tasks (scenarios.targets), by objective key and task index;
+# department codes become ids when loaded. Seconds are real seconds.
+TASK_TARGETS: dict[tuple[str, int], dict[str, Any]] = {
+    ("process", 0): {"metric": "acknowledge_p90", "department": "cs", "op": "<=", "value": 300},
+    ("coordination", 0): {"metric": "handoff_p50", "from": "cs", "to": "risk", "op": "<=", "value": 600},
+    ("coordination", 1): {"metric": "handoff_p50", "from": "cs", "to": "exec", "op": "<=", "value": 900},
+    ("decisions", 2): {"metric": "press_answer_max", "op": "<=", "value": 120},
+}
+
+
 def step(after: int, department: str, message: Text, unless: str = "acknowledged") -> dict[str, Any]:
     """An escalation step; the department code becomes its id when loaded."""
     return {"after_seconds": after, "department": department, "message": message, "unless": unless}
