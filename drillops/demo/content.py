@@ -138,9 +138,13 @@ TASK_TARGETS: dict[tuple[str, int], dict[str, Any]] = {
 }
 
 
-def step(after: int, department: str, message: Text, unless: str = "acknowledged") -> dict[str, Any]:
-    """An escalation step; the department code becomes its id when loaded."""
-    return {"after_seconds": after, "department": department, "message": message, "unless": unless}
+def step(
+    after: int, department: str, message: Text, unless: str = "acknowledged", deadline: int | None = None
+) -> dict[str, Any]:
+    """An escalation step; the department code becomes its id when loaded. `deadline` is the
+    escalation's own response deadline (scenario seconds)."""
+    made = {"after_seconds": after, "department": department, "message": message, "unless": unless}
+    return made if deadline is None else {**made, "response_deadline_seconds": deadline}
 
 
 ALL = ["cs", "risk", "legal", "hr", "it", "exec", "pr"]
@@ -174,7 +178,12 @@ EVENTS: list[dict[str, Any]] = [
                 "risk",
                 ("Customer service has not acknowledged the first complaint.", "客户服务部未确认首个投诉。"),
             ),
-            step(600, "exec", ("First complaint still unacknowledged after 15 minutes.", "首个投诉15分钟后仍未确认。")),
+            step(
+                600,
+                "exec",
+                ("First complaint still unacknowledged after 15 minutes.", "首个投诉15分钟后仍未确认。"),
+                deadline=300,
+            ),
         ],
     },
     {
@@ -462,7 +471,7 @@ EVENTS: list[dict[str, Any]] = [
         "is_decision": True,
         "objective": "decisions",
         "deadline": 120,
-        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"))],
+        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"), deadline=60)],
     },
     {
         "key": "press_q2",
@@ -479,7 +488,7 @@ EVENTS: list[dict[str, Any]] = [
         "is_decision": True,
         "objective": "decisions",
         "deadline": 120,
-        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"))],
+        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"), deadline=60)],
     },
     {
         "key": "closing",

@@ -148,6 +148,11 @@ def _ladder(spec: dict[str, Any], departments: dict[str, Department], language: 
             "department": departments[s["department"]].pk,
             "message": _pick(s["message"], language),
             "unless": s["unless"],
+            **(
+                {"response_deadline_seconds": s["response_deadline_seconds"]}
+                if "response_deadline_seconds" in s
+                else {}
+            ),
         }
         for s in spec.get("escalations", [])
     ]

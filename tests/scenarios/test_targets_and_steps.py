@@ -124,9 +124,17 @@ def test_the_admin_refuses_a_target_of_another_organisation(world: World, admin_
     assert page.status_code == 200 and "not one of the organisation" in page.content.decode()
 
 
-def test_the_msel_table_shows_a_steps_own_deadline(world: World) -> None:
+def test_the_scenario_page_shows_a_steps_own_deadline_and_the_critical_tasks_targets(world: World) -> None:
     coordinator = world.users["coordinator"]
     steps = [{"after_seconds": 60, "department": world.risk.pk, "response_deadline_seconds": 90}]
     services.event_update(event=world.draft_event, by=coordinator, escalations=steps)
+    tasks = [{"title": "Report", "target": _handoff(world)}, {"title": "Meet deadlines", "target": _share(world)}]
+    services.objective_update(objective=world.draft_objective, by=coordinator, critical_tasks=tasks)
     page = client_for(coordinator).get(reverse("scenario_detail", args=[world.draft.pk])).content.decode()
     assert "escalation deadline 1m 30s" in page
+    assert "Hand-off latency, median: Customer Service → Risk Management ≤ 10m" in page
+    assert "Share of deadlines met: Customer Service ≥ 90%" in page
+
+
+def _share(world: World) -> dict[str, Any]:
+    return {"metric": "deadline_compliance", "department": world.cs.pk, "op": ">=", "value": 0.9}
