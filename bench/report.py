@@ -104,35 +104,15 @@ def build_drill(entries_wanted: int) -> tuple[Any, dict[str, int]]:
 def _event(w: Writer, rng: random.Random, event: Any, depts: list[Any], counts: dict[str, int]) -> None:
     """Ten copies; cs (the first department) forwards to risk (the second), which forwards on to
     the last; copies never acknowledged escalate to the last department, later ones joining."""
-    from drillops.timelines.models import EscalationStep, Inject, InjectSource
+    from drillops.timelines.models import EscalationStep, Inject
 
     offset = float(event.offset_seconds)
     made = [_copy(w, rng, event, d, offset, cause="scheduled") for d in depts]
     Inject.objects.bulk_create([inject for inject, _life in made])
-    chain = []
-    if made[0][0].first_action_at is not None:
-        forwarded = offset + rng.uniform(30, 900)
-        first, life = _copy(w, rng, event, depts[1], forwarded, cause="forward", source=made[0][0])
-        chain.append((first, life))
-        second, life2 = _copy(w, rng, event, depts[-1], forwarded + rng.uniform(30, 600), cause="forward", source=first)
-        Inject.objects.bulk_create([first])
-        Inject.objects.bulk_create([second])
-        chain.append((second, life2))
-        counts["forwards"] += 2
+    chain = _forwards(w, rng, event, depts, made[0][0], counts) if made[0][0].first_action_at else []
     missed = [inject for inject, _life in made if inject.acknowledged_at is None]
     if missed:
-        escalation, life = _copy(w, rng, event, depts[-1], offset + 600, cause="escalation", source=missed[0],
-                                 escalation_level=1)  # fmt: skip
-        Inject.objects.bulk_create([escalation])
-        chain.append((escalation, life))
-        InjectSource.objects.bulk_create(
-            InjectSource(inject=escalation, source=s, joined_at=w.at(offset + 600 + 30 * n))
-            for n, s in enumerate(missed)
-        )
-        for source in missed:
-            w.entry("escalation", offset + 600, source, level=1, injects=[escalation.pk])
-        counts["escalations"] += 1
-        counts["joined"] += len(missed) - 1
+        chain.append(_escalation(w, rng, event, depts[-1], missed, counts))
     EscalationStep.objects.bulk_create(
         EscalationStep(inject=inject, position=1, after_seconds=300, target_department=depts[-1],
                        unless="resolved" if event.is_decision else "acknowledged", fire_at=w.at(offset + 600),
@@ -145,6 +125,40 @@ def _event(w: Writer, rng: random.Random, event: Any, depts: list[Any], counts: 
         w.entry("delivered", (inject.delivered_at - w.t0).total_seconds(), inject)
         for kind, seconds in life:
             w.entry("decision" if kind == "action" and inject.is_decision else kind, seconds, inject)
+
+
+def _forwards(
+    w: Writer, rng: random.Random, event: Any, depts: list[Any], copy: Any, counts: dict[str, int]
+) -> list[Any]:
+    """cs -> risk -> the last department."""
+    from drillops.timelines.models import Inject
+
+    forwarded = float(event.offset_seconds) + rng.uniform(30, 900)
+    first = _copy(w, rng, event, depts[1], forwarded, cause="forward", source=copy)
+    Inject.objects.bulk_create([first[0]])
+    second = _copy(w, rng, event, depts[-1], forwarded + rng.uniform(30, 600), cause="forward", source=first[0])
+    Inject.objects.bulk_create([second[0]])
+    counts["forwards"] += 2
+    return [first, second]
+
+
+def _escalation(
+    w: Writer, rng: random.Random, event: Any, target: Any, missed: list[Any], counts: dict[str, int]
+) -> Any:
+    """One escalation for the copies that missed, the later ones joining 30 s apart."""
+    from drillops.timelines.models import Inject, InjectSource
+
+    at = float(event.offset_seconds) + 600
+    made = _copy(w, rng, event, target, at, cause="escalation", source=missed[0], escalation_level=1)
+    Inject.objects.bulk_create([made[0]])
+    InjectSource.objects.bulk_create(
+        InjectSource(inject=made[0], source=s, joined_at=w.at(at + 30 * n)) for n, s in enumerate(missed)
+    )
+    for source in missed:
+        w.entry("escalation", at, source, level=1, injects=[made[0].pk])
+    counts["escalations"] += 1
+    counts["joined"] += len(missed) - 1
+    return made
 
 
 def observe(drill: Any, count: int) -> int:
