@@ -16,6 +16,7 @@ def _step(step: dict[str, Any], codes: dict[int, str]) -> dict[str, Any]:
     shown = dict(step)
     if "department" in shown:
         shown["department"] = codes.get(shown["department"], shown["department"])
+    shown["target"] = shown.get("department") or shown.get("role", "")
     return shown
 
 
