@@ -13,14 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from drillops.departments.models import Organisation
 from drillops.departments.selectors import acting_organisation
-from drillops.scenarios.msel.columns import EVENT_COLUMNS, is_chinese
+from drillops.scenarios.msel.columns import EVENT_COLUMNS, is_chinese, sheet_role
 from drillops.scenarios.msel.export import XLSX_TYPE
 from drillops.scenarios.msel.parse import layout_for, parse_options
 from drillops.scenarios.msel.reader import MAX_BYTES, ImportRefused, error, read_upload
@@ -112,7 +111,12 @@ def _answer(request: HttpRequest, organisation: Organisation) -> dict[str, Any] 
     try:
         return _run(request, organisation, upload.read(), upload.name or "")
     except ImportRefused as exc:
-        return {"errors": exc.errors}
+        # The page names a sheet only where it is not the events sheet (the Objectives sheet).
+        return {
+            "errors": [
+                {**e, "sheet": e["sheet"] if sheet_role(e["sheet"] or "") == "objectives" else ""} for e in exc.errors
+            ]
+        }
 
 
 @login_required
