@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 PG_INT_MAX = 2_147_483_647
@@ -35,6 +36,14 @@ DURATION = re.compile(r"^(\d{1,6}):([0-5]\d)(?::([0-5]\d))?$")
 LIST_SPLIT = re.compile(r"[\n;；]")
 
 
+# Names of values in messages, translated only when a message is made (not for every cell read).
+THE_TIME = gettext_lazy("The time")
+STEP_DELAY = gettext_lazy("The step's delay")
+STEP_DEADLINE_NAME = gettext_lazy("The step's deadline")
+CONDITION_SEQUENCE = gettext_lazy("The condition's sequence")
+CONDITION_DELAY = gettext_lazy("The condition's delay")
+
+
 class CellError(ValueError):
     """A cell that does not say what its column needs; the message names the problem."""
 
@@ -49,7 +58,7 @@ def text(value: Any) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", result).strip()
 
 
-def _whole(value: Any, what: str) -> int:
+def _whole(value: Any, what: Any) -> int:
     if isinstance(value, bool):
         raise CellError(_("%(what)s must be a whole number of seconds.") % {"what": what})
     if isinstance(value, float):
@@ -68,7 +77,7 @@ def _hms(value: str) -> tuple[int, int, int] | None:
     return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
 
 
-def parse_duration(value: Any, what: str) -> int:
+def parse_duration(value: Any, what: Any) -> int:
     """Seconds from a number, "HH:MM:SS" (also "HH:MM"), or a time/duration cell of a workbook."""
     if isinstance(value, timedelta):
         return _whole(value.total_seconds(), what)
@@ -88,7 +97,7 @@ def parse_duration(value: Any, what: str) -> int:
 def parse_offset(value: Any, start: time | None) -> int:
     """An offset from the start. With `start`, HH:MM[:SS] (and a workbook's time cells) are clock
     times, `start` being offset 0 and an earlier clock time the next day; numbers stay seconds."""
-    what = _("The time")
+    what = THE_TIME
     if start is None or isinstance(value, timedelta | int | float):
         return parse_duration(value, what)
     if isinstance(value, datetime):
@@ -131,7 +140,7 @@ def format_bool(value: bool, chinese: bool) -> str:
     return "yes" if value else "no"
 
 
-def parse_sequence(value: Any, what: str) -> int | None:
+def parse_sequence(value: Any, what: Any) -> int | None:
     """A sequence number (an event's or an objective's), or None for an empty cell."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -167,11 +176,11 @@ def _parse_step(line: str) -> StepCell:
     if marker is not None:
         line = marker.group("message")
         value = marker.group("value").strip()
-        deadline = parse_duration(value, _("The step's deadline")) if value else None
+        deadline = parse_duration(value, STEP_DEADLINE_NAME) if value else None
     fields = re.split(r"[;；]", line, maxsplit=3)
     if len(fields) < 2 or not fields[1].strip():
         raise CellError(_("Write each step as after_seconds;department or role;acknowledged|resolved;message."))
-    after = parse_duration(fields[0].strip(), _("The step's delay"))
+    after = parse_duration(fields[0].strip(), STEP_DELAY)
     unless_word = fields[2].strip().casefold() if len(fields) > 2 else ""
     unless = UNLESS_WORDS.get(unless_word) if unless_word else "acknowledged"
     if unless is None:
@@ -211,10 +220,10 @@ def parse_condition(value: Any) -> tuple[str, int, int] | None:
             _("Write after_resolved:<sequence>:<seconds> or if_not_acknowledged:<sequence>:<seconds>, not “%(value)s”.")
             % {"value": raw}
         )
-    sequence = parse_sequence(fields[1].strip(), _("The condition's sequence"))
+    sequence = parse_sequence(fields[1].strip(), CONDITION_SEQUENCE)
     if sequence is None:
         raise CellError(_("The condition names no event sequence."))
-    delay = parse_duration(fields[2].strip(), _("The condition's delay")) if len(fields) > 2 else 0
+    delay = parse_duration(fields[2].strip(), CONDITION_DELAY) if len(fields) > 2 else 0
     return kind, sequence, delay
 
 

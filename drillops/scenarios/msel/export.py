@@ -140,10 +140,13 @@ WIDE_FIRST = [40, 90]
 
 
 def write_xlsx(sheets: list[tuple[str, Rows, list[int]]], properties: dict[str, str]) -> bytes:
-    """A workbook of (name, rows, column widths) sheets, written as a stream (5,000 rows in a blink)."""
+    """A workbook of (name, rows, column widths) sheets. Not openpyxl's write-only mode: that one
+    leaves out the sheet's <dimension>, and readers (openpyxl's included) then parse the whole
+    sheet once more just to size it."""
     from openpyxl import Workbook
 
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
     for name, rows, widths in sheets:
         sheet = workbook.create_sheet(name)
         for index, width in enumerate(widths, start=1):

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from drillops.core.api.fields import FREE_TEXT_MAX
 from drillops.scenarios.models import TITLE_MAX_LENGTH, Channel
@@ -22,6 +23,9 @@ from drillops.scenarios.msel.reader import ImportRefused, Sheet, error
 REQUIRED = ("offset", "departments")
 ALL_WORDS = ("all", "全部")
 MAX_TASKS = 100
+THE_SEQUENCE = gettext_lazy("The sequence")
+THE_OBJECTIVE = gettext_lazy("The objective")
+THE_DEADLINE = gettext_lazy("The deadline")
 
 
 @dataclass
@@ -235,7 +239,7 @@ class RowReader:
     def _parsers(self) -> dict[str, tuple[Callable[[Any], Any], Any]]:
         """Column key -> (how its cell is read, the value of an absent column)."""
         return {
-            "sequence": (lambda v: cells.parse_sequence(v, _("The sequence")), None),
+            "sequence": (lambda v: cells.parse_sequence(v, THE_SEQUENCE), None),
             "offset": (lambda v: cells.parse_offset(v, self.options.start_time), 0),
             "body": (lambda v: limited(v, FREE_TEXT_MAX), ""),
             "title": (lambda v: limited(v, TITLE_MAX_LENGTH), ""),
@@ -246,7 +250,7 @@ class RowReader:
             "is_decision": (cells.parse_bool, False),
             "response_deadline": (_deadline, None),
             "escalations": (cells.parse_ladder, []),
-            "objective": (lambda v: cells.parse_sequence(v, _("The objective")), None),
+            "objective": (lambda v: cells.parse_sequence(v, THE_OBJECTIVE), None),
             "condition": (cells.parse_condition, None),
         }
 
@@ -283,11 +287,11 @@ class RowReader:
 def _deadline(value: Any) -> int | None:
     if not isinstance(value, int | float) and cells.text(value) == "":
         return None
-    return cells.parse_duration(value, _("The deadline"))
+    return cells.parse_duration(value, THE_DEADLINE)
 
 
 def is_blank(row: tuple[Any, ...]) -> bool:
-    return all(cells.text(value) == "" for value in row)
+    return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
 
 
 @dataclass
@@ -322,7 +326,7 @@ def read_objectives(sheet: Sheet) -> tuple[list[ObjectiveDraft], list[dict[str, 
         if is_blank(row):
             continue
         fallback = len(drafts) + 1
-        sequence = reader.read_cell(row, number, "sequence", lambda v: cells.parse_sequence(v, _("The sequence")), None)
+        sequence = reader.read_cell(row, number, "sequence", lambda v: cells.parse_sequence(v, THE_SEQUENCE), None)
         title = reader.read_cell(row, number, "title", lambda v: limited(v, TITLE_MAX_LENGTH, required=True), "")
         capability = reader.read_cell(row, number, "capability", lambda v: limited(v, TITLE_MAX_LENGTH), "")
         target = reader.read_cell(row, number, "target", lambda v: limited(v, FREE_TEXT_MAX), "")

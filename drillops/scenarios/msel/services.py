@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from drillops.core.audit import record
@@ -37,6 +37,10 @@ from drillops.scenarios.services import scenario_create
 from drillops.scenarios.validation import normalize_escalations
 
 EXPORT_PREFIX = "EXERCISE-演练_"
+INSERT_TARGETS = (
+    f"INSERT INTO {ScenarioEvent.departments.through._meta.db_table} (scenarioevent_id, department_id) "  # noqa: S608
+    "SELECT * FROM unnest(%s::bigint[], %s::bigint[])"
+)
 
 
 @dataclass
@@ -176,16 +180,10 @@ def _write_events(
 ) -> None:
     for (event, _departments), draft in zip(events, plan.rows, strict=True):
         event.objective = objectives.get(draft.objective) if draft.objective is not None else None
-    saved = ScenarioEvent.objects.bulk_create([event for event, _departments in events], batch_size=1000)
-    through = ScenarioEvent.departments.through
-    through.objects.bulk_create(
-        (
-            through(scenarioevent_id=event.pk, department_id=department.pk)
-            for event, departments in events
-            for department in departments
-        ),
-        batch_size=5000,
-    )
+    saved = ScenarioEvent.objects.bulk_create([event for event, _departments in events], batch_size=2000)
+    pairs = [(event.pk, department.pk) for event, departments in events for department in departments]
+    with connection.cursor() as cursor:  # 10,000 pairs in one statement, without a model instance each
+        cursor.execute(INSERT_TARGETS, [[e for e, _d in pairs], [d for _e, d in pairs]])
     by_sequence = {event.sequence: event for event in saved}
     waiting = []
     for event, draft in zip(saved, plan.rows, strict=True):
