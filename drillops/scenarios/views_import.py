@@ -22,7 +22,7 @@ from drillops.departments.selectors import acting_organisation
 from drillops.scenarios.msel.columns import EVENT_COLUMNS, is_chinese, sheet_role
 from drillops.scenarios.msel.export import XLSX_TYPE
 from drillops.scenarios.msel.parse import layout_for, parse_options
-from drillops.scenarios.msel.reader import MAX_BYTES, ImportRefused, error, read_upload
+from drillops.scenarios.msel.reader import MAX_BODY, MAX_BYTES, ImportRefused, content_length, error, read_upload
 from drillops.scenarios.msel.services import msel_import
 from drillops.scenarios.msel.template import template_workbook
 
@@ -103,6 +103,8 @@ def _run(request: HttpRequest, organisation: Organisation, data: bytes, name: st
 
 
 def _answer(request: HttpRequest, organisation: Organisation) -> dict[str, Any] | HttpResponse:
+    if content_length(request) > MAX_BODY:  # refused before the body is read
+        return {"errors": [error(_("The file is larger than 10 MB."))]}
     upload = request.FILES.get("file")
     if upload is None:
         return {"errors": [error(_("Choose a file (XLSX or CSV)."))]}

@@ -23,11 +23,9 @@ from drillops.departments.models import Organisation
 from drillops.scenarios.models import Scenario, ScenarioVersion
 from drillops.scenarios.msel.export import export_version
 from drillops.scenarios.msel.parse import parse_options
-from drillops.scenarios.msel.reader import MAX_BYTES, ImportRefused, error
+from drillops.scenarios.msel.reader import MAX_BODY, MAX_BYTES, ImportRefused, content_length, error
 from drillops.scenarios.msel.services import msel_import
 
-# A multipart body carries the file plus a few short fields: allow for them above the file's limit.
-MAX_BODY = MAX_BYTES + 256 * 1024
 FORMATS = ("xlsx", "csv")
 
 
@@ -66,16 +64,9 @@ def _refused(errors: list[dict[str, Any]]) -> Response:
     return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def _content_length(request: Request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
 def import_response(request: Request, organisation: Organisation, scenario_data: Any) -> Response:
     """Runs the import for a request; `scenario_data(scenario)` renders the created scenario."""
-    if _content_length(request) > MAX_BODY:
+    if content_length(request) > MAX_BODY:
         return _refused([error(_("The file is larger than 10 MB."))])
     data: Any = request.data
     upload = data.get("file")
