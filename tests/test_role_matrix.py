@@ -143,6 +143,9 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("api:scenario-submit", "POST"): coordinators_only(200, _scenario),
     ("api:scenario-approve", "POST"): coordinators_only(200, lambda w: {"pk": w.review.pk}),
     ("api:scenario-archive", "POST"): coordinators_only(200, lambda w: {"pk": w.scenario.pk}),
+    # Without a file the import answers 400 with `errors`: the roles that get past the door see that.
+    ("api:scenario-import", "POST"): Case(expect(400, [C, OC], forbidden=NON_COORDINATORS)),
+    ("api:scenario-export", "GET"): SCENARIO_CASE,
     ("api:scenario-versions", "GET"): SCENARIO_CASE,
     ("api:scenario-versions", "POST"): coordinators_only(201, lambda w: {"pk": w.scenario.pk}),
     ("api:scenario-event-list", "GET"): Case(SCENARIO_CASE.expect, lambda w: {"scenario_pk": w.draft.pk}),
@@ -213,6 +216,10 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("scenario_detail", "GET"): Case(
         expect(200, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"pk": w.scenario.pk}
     ),
+    ("scenario_import", "GET"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    # A post without a file shows the page again with the problem named.
+    ("scenario_import", "POST"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("scenario_import_template", "GET"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
     ("drill_new", "POST"): Case(
         expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"scenario_pk": w.scenario.pk}
     ),

@@ -3,6 +3,7 @@ escalation ladders and conditions. Services call them; they raise InvalidInput w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -48,28 +49,38 @@ def _step_error(index: int, message: Any) -> InvalidInput:
     return InvalidInput({"escalations": [str(_("Step %(n)d: %(message)s") % {"n": index + 1, "message": message})]})
 
 
-def _step_target(version: ScenarioVersion, index: int, step: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class KnownDepartments:
+    """The departments a ladder may name: read once per ladder (or once per imported sheet)."""
+
+    ids: frozenset[int]
+    codes: frozenset[str]
+
+    @classmethod
+    def of(cls, organisation_id: int) -> KnownDepartments:
+        rows = Department.objects.filter(organisation_id=organisation_id).values_list("pk", "code")
+        return cls(ids=frozenset(pk for pk, _code in rows), codes=frozenset(code for _pk, code in rows))
+
+
+def _step_target(index: int, step: dict[str, Any], known: KnownDepartments) -> dict[str, Any]:
     department, role = step.get("department"), step.get("role")
     if (department is None) == (role in (None, "")):
         raise _step_error(index, _("give either a department or a role."))
     if department is not None:
-        found = _is_whole(department) and (
-            Department.objects.filter(pk=department, organisation_id=version.scenario.organisation_id).exists()
-        )
-        if not found:
+        if not (_is_whole(department) and department in known.ids):
             raise _step_error(index, _("unknown department."))
         return {"department": department}
-    codes = set(
-        Department.objects.filter(organisation_id=version.scenario.organisation_id).values_list("code", flat=True)
-    )
-    if not isinstance(role, str) or (role not in Role.values and role not in codes):
+    if not isinstance(role, str) or (role not in Role.values and role not in known.codes):
         raise _step_error(index, _("unknown role."))
     return {"role": role}
 
 
-def normalize_escalations(version: ScenarioVersion, steps: Any) -> list[dict[str, Any]]:
+def normalize_escalations(
+    version: ScenarioVersion, steps: Any, *, known: KnownDepartments | None = None
+) -> list[dict[str, Any]]:
     """The ladder as stored: each step has after_seconds, department or role, message, unless, and
-    response_deadline_seconds when it gives the escalation a deadline of its own."""
+    response_deadline_seconds when it gives the escalation a deadline of its own. `known` saves the
+    department look-up when many ladders of one organisation are checked."""
     if steps is None:
         return []
     if not isinstance(steps, list):
@@ -92,7 +103,9 @@ def normalize_escalations(version: ScenarioVersion, steps: Any) -> list[dict[str
         unless = step.get("unless", "acknowledged")
         if unless not in UNLESS_VALUES:
             raise _step_error(index, _("unless must be 'acknowledged' or 'resolved'."))
-        target = _step_target(version, index, step)
+        if known is None:
+            known = KnownDepartments.of(version.scenario.organisation_id)
+        target = _step_target(index, step, known)
         clean.append({"after_seconds": step["after_seconds"], **target, "message": message, "unless": unless})
         clean[-1].update(_step_deadline(index, step))
     return clean
