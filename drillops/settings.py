@@ -138,6 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A new account's one-time set-password link is valid this long.
+PASSWORD_RESET_TIMEOUT = 72 * 60 * 60
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -203,6 +206,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A member's role appears in several components (a user, a new user with their link).
+    "ENUM_NAME_OVERRIDES": {"MemberRoleEnum": "drillops.departments.models.Role"},
 }
 
 # The dispatcher: how long it sleeps at most between looks at the clock, and its lease.
