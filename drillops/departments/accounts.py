@@ -248,6 +248,31 @@ def password_set_by_link(*, user: Any, password: str) -> None:
 
 
 @transaction.atomic
+def lockouts_lift(*, attempts: Any, by: Any) -> int:
+    """Lifts login locks (axes' rows of failed attempts) before their cool-off ends."""
+    attempts = list(attempts)
+    usernames = {a.username for a in attempts}
+    members = dict(
+        Membership.objects.filter(user__username__in=usernames).values_list("user__username", "organisation_id")
+    )
+    lifted = 0
+    for attempt in attempts:
+        record(
+            action="login.lock_lift",
+            actor=by,
+            organisation_id=members.get(attempt.username),
+            data={
+                "username": attempt.username,
+                "address": attempt.ip_address,
+                "failures": attempt.failures_since_start,
+            },
+        )
+        attempt.delete()
+        lifted += 1
+    return lifted
+
+
+@transaction.atomic
 def password_changed(*, user: Any) -> None:
     """Records that the owner changed their own password (Django's password change page set it)."""
     for org_id in _organisation_ids(user):
