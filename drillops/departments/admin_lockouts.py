@@ -16,10 +16,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from drillops.departments import accounts
-from drillops.departments.models import Membership
+from drillops.departments.models import LoginLock, Membership
 from drillops.departments.selectors import organisation_ids_of
 
-# Successful logins and a per-failure log are not written (settings), so their lists stay hidden.
+# Shown as LoginLock below; successful logins and a per-failure log are not written (settings).
 for model in (AccessAttempt, AccessLog, AccessFailureLog):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
@@ -32,14 +32,30 @@ def locked_until(attempt: AccessAttempt) -> datetime | None:
     return ends if ends > timezone.now() else None
 
 
-@admin.register(AccessAttempt)
+@admin.register(LoginLock)
 class LoginLockAdmin(admin.ModelAdmin):
-    list_display = ("username", "ip_address", "failures_since_start", "attempt_time", "lock")
+    list_display = ("username_", "address", "failures", "last_failure", "lock")
     search_fields = ("username", "ip_address")
     ordering = ("-attempt_time",)
     actions = ["lift"]
     fields = ("username", "ip_address", "failures_since_start", "attempt_time", "path_info", "user_agent")
     readonly_fields = fields
+
+    @admin.display(description=_("username"), ordering="username")
+    def username_(self, attempt: AccessAttempt) -> str:
+        return attempt.username or ""
+
+    @admin.display(description=_("address"), ordering="ip_address")
+    def address(self, attempt: AccessAttempt) -> str:
+        return attempt.ip_address or ""
+
+    @admin.display(description=_("failed logins"), ordering="failures_since_start")
+    def failures(self, attempt: AccessAttempt) -> int:
+        return attempt.failures_since_start
+
+    @admin.display(description=_("last failure"), ordering="attempt_time")
+    def last_failure(self, attempt: AccessAttempt) -> str:
+        return timezone.localtime(attempt.attempt_time).strftime("%Y-%m-%d %H:%M:%S")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AccessAttempt]:
         attempts = super().get_queryset(request)

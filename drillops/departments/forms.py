@@ -21,6 +21,8 @@ class PersonForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
         required=False,
+        # A text box (the page's style has none for type=email) that still brings the e-mail keyboard.
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"}),
         help_text=_("The set-password link is sent here; it is also shown to you once."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)

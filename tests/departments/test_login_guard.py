@@ -141,10 +141,12 @@ def test_administrator_sees_the_lock_and_lifts_it(world: World) -> None:
     lock("coord")
     admin = Client()
     admin.force_login(world.users["superuser"])
-    listing = admin.get("/admin/axes/accessattempt/").content.decode()
+    listing = admin.get("/admin/departments/loginlock/").content.decode()
     assert "coord" in listing and "locked until" in listing
     attempt = AccessAttempt.objects.get(username="coord")
-    answer = admin.post("/admin/axes/accessattempt/", {"action": "lift", "_selected_action": [attempt.pk]}, follow=True)
+    answer = admin.post(
+        "/admin/departments/loginlock/", {"action": "lift", "_selected_action": [attempt.pk]}, follow=True
+    )
     assert answer.status_code == 200 and not AccessAttempt.objects.filter(username="coord").exists()
     entry = AuditEntry.objects.get(action="login.lock_lift")
     assert entry.data["username"] == "coord" and entry.actor == world.users["superuser"]
@@ -155,11 +157,11 @@ def test_administrator_sees_the_lock_and_lifts_it(world: World) -> None:
 def test_an_organisation_administrator_sees_only_their_members_locks(world: World) -> None:
     staff_admin: Any = UserFactory(username="orgadmin", is_staff=True)
     MembershipFactory(user=staff_admin, organisation=world.org, role=Role.COORDINATOR)
-    staff_admin.user_permissions.add(*Permission.objects.filter(content_type__app_label="axes"))
+    staff_admin.user_permissions.add(*Permission.objects.filter(codename__in=["view_loginlock", "delete_loginlock"]))
     forget_memberships(staff_admin)
     lock("coord")
     lock("othercoord")
     admin = Client()
     admin.force_login(staff_admin)
-    listing = admin.get("/admin/axes/accessattempt/").content.decode()
+    listing = admin.get("/admin/departments/loginlock/").content.decode()
     assert "coord" in listing and "othercoord" not in listing
