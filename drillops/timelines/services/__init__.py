@@ -2,7 +2,8 @@
 
 drill: control of the drill (create, start, pause, resume, finish, stop, ad-hoc, trigger);
 inject: responses (acknowledge, act, forward, resolve) and the comms channel;
-state: ending a drill and cancelling what can no longer happen; roster: who sits where."""
+state: ending a drill and cancelling what can no longer happen; roster: who sits where;
+invitation: observer invitation links, joining by them and setting up an account on the spot."""
 
 from drillops.timelines.services.drill import (
     drill_create,
@@ -21,7 +22,14 @@ from drillops.timelines.services.inject import (
     inject_resolve,
     message_post,
 )
-from drillops.timelines.services.roster import roster_add
+from drillops.timelines.services.invitation import (
+    invitation_confirm,
+    invitation_create,
+    invitation_join,
+    invitation_revoke,
+    invitation_signup,
+)
+from drillops.timelines.services.roster import roster_add, roster_remove, roster_set_attended
 from drillops.timelines.services.state import drill_end, finish_if_done
 
 __all__ = [
@@ -39,6 +47,13 @@ __all__ = [
     "inject_forward",
     "inject_log_action",
     "inject_resolve",
+    "invitation_confirm",
+    "invitation_create",
+    "invitation_join",
+    "invitation_revoke",
+    "invitation_signup",
     "message_post",
     "roster_add",
+    "roster_remove",
+    "roster_set_attended",
 ]
