@@ -19,6 +19,21 @@ from drillops.departments.selectors import forget_memberships
 DEPARTMENT_FIELDS = ("code", "name", "name_zh", "description", "parent")
 
 
+@transaction.atomic
+def organisation_create(*, by: Any, slug: str, name: str, time_zone: str = "Asia/Shanghai") -> Organisation:
+    """A new tenant. Only people who run the installation make one (the admin, seed_demo)."""
+    organisation = Organisation(slug=slug, name=name, time_zone=time_zone)
+    try:
+        organisation.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from exc
+    organisation.save()
+    record(
+        action="organisation.create", obj=organisation, actor=by, organisation_id=organisation.pk, data={"slug": slug}
+    )
+    return organisation
+
+
 def _check_department(department: Department) -> None:
     try:
         department.full_clean(validate_unique=False, validate_constraints=False)
@@ -114,8 +129,8 @@ def user_create(
     organisation: Organisation,
     by: Any,
     username: str,
-    password: str,
     role: str,
+    password: str | None = None,
     email: str = "",
     departments: list[Department] | None = None,
     first_name: str = "",
@@ -127,8 +142,11 @@ def user_create(
     if user_model.objects.filter(username__iexact=username).exists():
         raise InvalidInput({"username": [str(_("A user with this username exists already."))]})
     user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
-    _check_password(password, user)
-    user.set_password(password)
+    if password is None:  # the person sets it (seed_demo sets the demo's own afterwards)
+        user.set_unusable_password()
+    else:
+        _check_password(password, user)
+        user.set_password(password)
     user.save()
     _set_memberships(user=user, organisation=organisation, role=role, departments=departments)
     record(
