@@ -6,6 +6,7 @@ the test checks that no row anywhere was added, removed or touched and no audit 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,6 +27,19 @@ from .api.bad_input import (
 from .api.world import World
 
 __all__ = ["bad_world"]  # the module-scoped world fixture, shared through the import
+
+
+def objectives_url(w: Any) -> str:
+    return f"/api/v1/scenarios/{w.draft.pk}/objectives/"
+
+
+def target(**changes: Any) -> dict[str, Any]:
+    return {"metric": "acknowledge_p90", "op": "<=", "value": 300, **changes}
+
+
+def objective_with(w: Any, task: Callable[[Any], Any]) -> dict[str, Any]:
+    return {"capability": "c", "title": "t", "critical_tasks": ["A good one", task(w)]}
+
 
 MALFORMED = [
     Bad(f"malformed JSON to {name}", url, '{"title": "x",', role=role)
@@ -125,6 +139,43 @@ ORGANISATION = [
         lambda w: f"/api/v1/scenarios/{w.draft.pk}/objectives/",
         lambda w: {"capability": "c", "title": "t", "critical_tasks": [LONG_TITLE]},
         fields=("critical_tasks",),
+    ),
+    *(
+        Bad(
+            f"objective task {label}",
+            objectives_url,
+            lambda w, t=task: objective_with(w, t),
+            fields=("critical_tasks",),
+        )
+        for label, task in (
+            ("neither title nor object", lambda w: 5),
+            ("object without title", lambda w: {"target": None}),
+            ("object with unknown key", lambda w: {"title": "t", "owner": "cs"}),
+            ("blank title", lambda w: {"title": "  "}),
+            ("target not an object", lambda w: {"title": "t", "target": "fast"}),
+            ("target unknown metric", lambda w: {"title": "t", "target": target(metric="speed")}),
+            ("target bad op", lambda w: {"title": "t", "target": target(op="<")}),
+            ("target negative", lambda w: {"title": "t", "target": target(value=-1)}),
+            ("target value as text", lambda w: {"title": "t", "target": target(value="10")}),
+            ("share above one", lambda w: {"title": "t", "target": target(metric="deadline_compliance", value=1.5)}),
+            (
+                "hand-off without to",
+                lambda w: {"title": "t", "target": target(metric="handoff_p50", **{"from": w.cs.pk})},
+            ),
+            (
+                "hand-off to itself",
+                lambda w: {"title": "t", "target": target(metric="handoff_p50", **{"from": w.cs.pk, "to": w.cs.pk})},
+            ),
+            (
+                "hand-off with a department",
+                lambda w: {
+                    "title": "t",
+                    "target": target(metric="handoff_p50", department=w.cs.pk, **{"from": w.cs.pk, "to": w.risk.pk}),
+                },
+            ),
+            ("department of another org", lambda w: {"title": "t", "target": target(department=w.other_dept.pk)}),
+            ("department unknown", lambda w: {"title": "t", "target": target(department=999_999)}),
+        )
     ),
     Bad("approve a draft", lambda w: f"/api/v1/scenarios/{w.draft.pk}/approve/", None, status=409),
     Bad("second draft version", lambda w: f"/api/v1/scenarios/{w.draft.pk}/versions/", None, status=409),

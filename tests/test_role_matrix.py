@@ -192,6 +192,10 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
         lambda w: {"drill_pk": w.drill.pk},
         lambda w: {"rating": "P", "objective": w.objective.pk},
     ),
+    # The report: coordinators; others who see the drill get 403 until publishing lets the roster read it.
+    ("api:drill-report-list", "GET"): Case(
+        expect(200, [C], forbidden=[ST, SO, OI], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
+    ),
     # --- API: injects -------------------------------------------------------------------------------
     ("api:inject-detail", "GET"): Case(expect(200, [C, ST, OI], hidden=[SO, OU, OC]), lambda w: {"pk": w.inject.pk}),
     ("api:inject-acknowledge", "POST"): inject_act(200),

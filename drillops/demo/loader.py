@@ -120,7 +120,17 @@ def _users(org: Organisation, departments: dict[str, Department], password: str)
     return {name: user for name, (user, _created) in made.items()}
 
 
-def _objectives(scenario: Scenario, by: Any, language: str) -> dict[str, Objective]:
+def _target(spec: dict[str, Any] | None, departments: dict[str, Department]) -> dict[str, Any] | None:
+    """A demo target with its department codes turned into ids."""
+    if spec is None:
+        return None
+    return {k: departments[v].pk if k in ("department", "from", "to") else v for k, v in spec.items()}
+
+
+def _objectives(scenario: Scenario, by: Any, language: str, departments: dict[str, Department]) -> dict[str, Objective]:
+    def task(key: str, index: int, title: Any) -> dict[str, Any]:
+        return {"title": _pick(title, language), "target": _target(content.TASK_TARGETS.get((key, index)), departments)}
+
     return {
         spec["key"]: authoring.objective_create(
             scenario=scenario,
@@ -129,7 +139,7 @@ def _objectives(scenario: Scenario, by: Any, language: str) -> dict[str, Objecti
             capability=_pick(spec["capability"], language),
             title=_pick(spec["title"], language),
             target=_pick(spec["target"], language),
-            critical_tasks=[_pick(task, language) for task in spec["tasks"]],
+            critical_tasks=[task(spec["key"], i, title) for i, title in enumerate(spec["tasks"])],
         )
         for seq, spec in enumerate(content.OBJECTIVES, start=1)
     }
@@ -142,6 +152,11 @@ def _ladder(spec: dict[str, Any], departments: dict[str, Department], language: 
             "department": departments[s["department"]].pk,
             "message": _pick(s["message"], language),
             "unless": s["unless"],
+            **(
+                {"response_deadline_seconds": s["response_deadline_seconds"]}
+                if "response_deadline_seconds" in s
+                else {}
+            ),
         }
         for s in spec.get("escalations", [])
     ]
@@ -185,7 +200,11 @@ def _scenario(org: Organisation, departments: dict[str, Department], language: s
     description = _pick(content.SCENARIO["description"], language)
     scenario = authoring.scenario_create(organisation=org, by=by, title=title, description=description)
     authoring.version_update(scenario=scenario, by=by, notes=_pick(content.SCENARIO["notes"], language))
-    ctx: dict[str, Any] = {"by": by, "departments": departments, "objectives": _objectives(scenario, by, language)}
+    ctx: dict[str, Any] = {
+        "by": by,
+        "departments": departments,
+        "objectives": _objectives(scenario, by, language, departments),
+    }
     ctx["events"] = {}
     for seq, spec in enumerate(content.EVENTS, start=1):
         ctx["events"][spec["key"]] = _event(scenario, seq, spec, ctx, language)

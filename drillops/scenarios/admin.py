@@ -4,6 +4,7 @@ refuse). New rows go into the scenario's current draft; versions move by the act
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -168,19 +169,27 @@ class ScenarioVersionAdmin(AuditedAdmin):
         return services.version_update(scenario=obj.scenario, by=request.user, notes=form.cleaned_data["notes"])
 
 
+def _task_list(objective: Objective) -> list[Any]:
+    """The objective's critical tasks as objective_update takes them: a title, or {title, target}."""
+    tasks = objective.critical_tasks.order_by("sequence", "id")
+    return [t.title if t.target is None else {"title": t.title, "target": t.target} for t in tasks]
+
+
 class ObjectiveForm(forms.ModelForm):
-    critical_tasks = forms.CharField(
-        label=_("Critical tasks"), required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text=_("One a line.")
+    critical_tasks = forms.JSONField(
+        label=_("Critical tasks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_('A list: each task a title, or {"title", "target"} with a structured target.'),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            tasks = self.instance.critical_tasks.order_by("sequence", "id").values_list("title", flat=True)
-            self.fields["critical_tasks"].initial = "\n".join(tasks)
+            self.fields["critical_tasks"].initial = _task_list(self.instance)
 
-    def task_titles(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["critical_tasks"].splitlines() if line.strip()]
+    def tasks(self) -> list[Any]:
+        return self.cleaned_data.get("critical_tasks") or []
 
 
 @admin.register(Objective)
@@ -196,12 +205,12 @@ class ObjectiveAdmin(VersionContentAdmin):
     @admin.display(description=_("Critical tasks"))
     def critical_tasks(self, obj: Objective) -> str:
         """Shown when the version is read-only; the form's field of the same name edits them."""
-        return "\n".join(obj.critical_tasks.order_by("sequence", "id").values_list("title", flat=True))
+        return json.dumps(_task_list(obj), ensure_ascii=False)
 
     def save_through_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Objective:
         fields = ("capability", "title", "target", "sequence")
         if change:
-            tasks = form.task_titles() if "critical_tasks" in form.changed_data else None
+            tasks = form.tasks() if "critical_tasks" in form.changed_data else None
             return services.objective_update(
                 objective=obj, by=request.user, critical_tasks=tasks, **_changed(form, fields)
             )
@@ -209,7 +218,7 @@ class ObjectiveAdmin(VersionContentAdmin):
         return services.objective_create(
             scenario=_current_draft(data["version"]),
             by=request.user,
-            critical_tasks=form.task_titles(),
+            critical_tasks=form.tasks(),
             **{name: data[name] for name in fields},
         )
 
@@ -219,10 +228,10 @@ class ObjectiveAdmin(VersionContentAdmin):
 
 @admin.register(CriticalTask)
 class CriticalTaskAdmin(ReadOnlyAdmin):
-    """Critical tasks are edited as lines of their objective's form (objective_update)."""
+    """Critical tasks (with their targets) are edited in their objective's form (objective_update)."""
 
     org_path = "objective__version__scenario__organisation"
-    list_display = ("title", "objective", "sequence")
+    list_display = ("title", "objective", "sequence", "target")
     search_fields = ("title", "objective__title")
     list_select_related = ("objective",)
 

@@ -316,3 +316,24 @@ def test_direct_admin_edits_are_audited_with_the_changed_fields(world_a, scoped_
     entry = AuditEntry.objects.get(action="admin.change", object_type="departments.organisation")
     assert entry.actor == scoped_admin and entry.organisation_id == world_a.org.pk
     assert entry.data["changes"] == [{"changed": {"fields": ["Name"]}}]
+
+
+def test_an_objective_edit_keeps_its_critical_tasks_and_their_targets(org, cs, coordinator, admin_user):
+    scenario = authoring.scenario_create(organisation=org, by=coordinator, title="Draft scenario")
+    target = {"metric": "acknowledge_p90", "department": cs.pk, "op": "<=", "value": 300}
+    objective = authoring.objective_create(
+        scenario=scenario,
+        by=coordinator,
+        capability="Comms",
+        title="Report",
+        critical_tasks=[{"title": "Ack", "target": target}],
+    )
+    client = client_for(admin_user)
+    url = _change_url(objective)
+    client.post(url, form_data(client, url, title="Report fast"))
+    objective.refresh_from_db()
+    task = objective.critical_tasks.get()
+    assert objective.title == "Report fast" and task.title == "Ack" and (task.target or {}).get("value") == 300
+    assert AuditEntry.objects.get(action="objective.update").data["changed"] == ["title"]
+    client.post(url, form_data(client, url, critical_tasks=["Ack", "Call risk"]))
+    assert list(objective.critical_tasks.values_list("title", "target")) == [("Ack", None), ("Call risk", None)]

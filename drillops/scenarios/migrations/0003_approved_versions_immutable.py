@@ -94,6 +94,6 @@ DROP FUNCTION IF EXISTS scenarios_version_frozen(bigint);
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scenarios", "0001_initial")]
+    dependencies = [("scenarios", "0002_critical_task_target")]
 
     operations = [migrations.RunSQL(FORBID, ALLOW)]
