@@ -176,6 +176,17 @@ def setup_account_create(
     return user
 
 
+def check_deactivation(user: Any) -> None:
+    """Refuses (409) to deactivate or delete the last active coordinator of any organisation;
+    locks those organisations for the caller's transaction."""
+    coordinated = list(
+        Membership.objects.filter(user=user, role=Role.COORDINATOR).values_list("organisation", flat=True)
+    )
+    _lock(*coordinated)
+    for org in Organisation.objects.filter(pk__in=coordinated):
+        rules.check_coordinator_remains(org, user)
+
+
 def _current_role(user: Any, organisation: Organisation) -> str | None:
     roles = set(Membership.objects.filter(user=user, organisation=organisation).values_list("role", flat=True))
     for role in (Role.COORDINATOR, Role.STAFF, Role.OBSERVER):
@@ -221,8 +232,7 @@ def user_update(
     if role is not None or departments is not None:
         _change_membership(user, organisation, by, role, departments)
     if profile.get("is_active") is False and user.is_active:
-        for org in Organisation.objects.filter(pk__in=coordinated):
-            rules.check_coordinator_remains(org, user)
+        check_deactivation(user)
     for name, value in profile.items():
         setattr(user, name, value)
     user.save()
