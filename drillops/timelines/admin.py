@@ -1,7 +1,8 @@
 """Admin for running drills. Every write goes through the timelines services: state changes are
 actions, a drill's name, time scale and scheduled start its form (drill_update, the latter two
 before it starts), the roster roster_add; injects, the timeline, escalation steps, notifications,
-the outbox and heartbeats are records, so they are read-only here."""
+the outbox and heartbeats are records, so they are read-only here, and so are observer
+invitations (made and revoked on a drill's setup page)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from drillops.timelines.models import (
     EscalationStep,
     Inject,
     Notification,
+    ObserverInvitation,
     Outbox,
     RosterEntry,
     TimelineEntry,
@@ -33,7 +35,7 @@ from drillops.timelines.models import (
 
 class RosterInline(ReadOnlyInline):
     model = RosterEntry
-    fields = ("user", "department", "role", "seat", "attended")
+    fields = ("user", "department", "role", "seat", "attended", "invitation")
 
 
 class StopForm(forms.Form):
@@ -214,6 +216,18 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
     search_fields = ("text", "actor__username")
     list_select_related = ("drill", "department", "actor")
     date_hierarchy = "at"
+
+
+@admin.register(ObserverInvitation)
+class ObserverInvitationAdmin(ReadOnlyAdmin):
+    """Made and revoked by coordinators on a drill's setup page; the token itself is never shown."""
+
+    org_path = "drill__organisation"
+    list_display = ("drill", "label", "expires_at", "revoked_at", "uses", "max_uses", "email_domain", "created_by")
+    list_filter = ("drill",)
+    search_fields = ("label", "drill__name", "email_domain")
+    list_select_related = ("drill", "created_by")
+    exclude = ("token_id",)
 
 
 @admin.register(Notification)
