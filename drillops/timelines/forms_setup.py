@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from drillops.departments.models import Department
@@ -113,7 +115,10 @@ class SignupForm(forms.Form):
         help_text=_("We send a link here; your account opens when you follow it."),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=lazy(lambda: " ".join(password_validation.password_validators_help_texts()), str)(),
     )
     password_again = forms.CharField(
         label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
