@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from drillops.departments.models import Department
-from drillops.departments.selectors import users_of_organisation
 from drillops.scenarios.models import Scenario, ScenarioVersion, VersionStatus
 from drillops.timelines.models import Drill, SeatRole
 
@@ -85,7 +84,8 @@ class RosterAddForm(forms.Form):
     def __init__(self, *args: Any, drill: Drill, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user_field: Any = self.fields["user"]
-        user_field.queryset = users_of_organisation(drill.organisation_id).filter(is_active=True)
+        members = get_user_model().objects.filter(memberships__organisation_id=drill.organisation_id, is_active=True)
+        user_field.queryset = members.distinct().order_by("username")
         user_field.label_from_instance = _person_label
         department_field: Any = self.fields["department"]
         department_field.queryset = Department.objects.filter(organisation_id=drill.organisation_id).order_by("code")

@@ -62,7 +62,8 @@ def drill_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     chosen = request.POST.get("scenario") if request.method == "POST" else request.GET.get("scenario")
     if not chosen:
-        choices = [s for s in scenarios_visible_to(request.user).order_by("title") if latest_approved_version(s)]
+        approved = scenarios_visible_to(request.user).filter(versions__status=VersionStatus.APPROVED)
+        choices = list(approved.distinct().order_by("title"))
         status = 400 if request.method == "POST" else 200
         return render(request, "timelines/drill_new.html", {"choices": choices}, status=status)
     scenario = _scenario(request.user, chosen)

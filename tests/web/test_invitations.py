@@ -134,6 +134,15 @@ def test_who_takes_part_already_is_not_seated_as_observer(drill, coordinator, cs
     assert ObserverInvitation.objects.get(pk=invitation.pk).uses == 0
 
 
+def test_a_controller_seat_is_not_turned_into_an_observer_seat(drill, coordinator):
+    invitation = _invite(drill, coordinator)
+    expert = UserFactory(username="expert")
+    services.roster_add(drill=drill, user=expert, role=SeatRole.CONTROLLER, by=coordinator)
+    assert client_for(expert).post(_url(invitation)).status_code == 302
+    assert list(drill.roster.filter(user=expert).values_list("role", flat=True)) == [SeatRole.CONTROLLER]
+    assert ObserverInvitation.objects.get(pk=invitation.pk).uses == 0
+
+
 def test_expired_link_admits_nobody(drill, coordinator):
     invitation = _invite(drill, coordinator)
     ObserverInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(seconds=1))

@@ -162,7 +162,9 @@ def invitation_join(*, invitation: ObserverInvitation, user: Any) -> RosterEntry
         if seated is not None:
             return seated
         role = drill_role(user, drill)
-        if role is not None:
+        # A seat without a department (a controller's) would take the observer's place in the roster.
+        unseatable = drill.roster.filter(user_id=user.pk, department__isnull=True).exists()
+        if role is not None or unseatable:
             raise DomainError(_("You already take part in this drill; you need no invitation."))
         if not locked.admits_address(user.email):
             raise InvitationNotForYou(
