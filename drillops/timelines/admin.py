@@ -1,5 +1,6 @@
 """Admin for running drills. State changes go through the timelines services (admin actions);
-the timeline, escalation steps, outbox and heartbeats are records, so they are read-only here."""
+the timeline, escalation steps, outbox and heartbeats are records, so they are read-only here
+(the outbox's failed rows are retried or dismissed through the services)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drillops.core.admin import ReadOnlyAdmin
 from drillops.core.errors import DomainError, InvalidInput
+from drillops.departments.selectors import organisation_ids_of
 from drillops.timelines.models import (
     DispatcherHeartbeat,
     Drill,
@@ -196,9 +198,43 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(Outbox)
 class OutboxAdmin(ReadOnlyAdmin):
-    list_display = ("topic", "idempotency_key", "created_at", "enqueued_at", "done_at", "attempts")
-    list_filter = ("topic",)
+    """Side effects, one inject (or notice) per channel. Rows that gave up stay here until a
+    person retries or dismisses them (through the services, audited)."""
+
+    list_display = (
+        "idempotency_key", "channel", "state", "drill", "attempts", "next_attempt_at", "done_at", "short_error",
+    )  # fmt: skip
+    list_filter = ("state", "channel", "topic")
     search_fields = ("idempotency_key", "last_error")
+    list_select_related = ("drill",)
+    actions = ["retry", "dismiss"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: Outbox) -> str:
+        return obj.last_error[:120]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Outbox]:
+        rows = super().get_queryset(request)
+        if getattr(request.user, "is_superuser", False):
+            return rows
+        return rows.filter(drill__organisation_id__in=organisation_ids_of(request.user))
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("timelines.change_outbox"))
+
+    @admin.action(description=_("Retry the selected side effects now"), permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[Outbox]) -> None:
+        from drillops.timelines import services
+
+        done = services.outbox_retry(outbox_ids=queryset.values_list("pk", flat=True), by=request.user)
+        messages.success(request, _("Retried: %(count)d (only failed or dismissed rows).") % {"count": done})
+
+    @admin.action(description=_("Dismiss the selected failed side effects"), permissions=["retry"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Outbox]) -> None:
+        from drillops.timelines import services
+
+        done = services.outbox_dismiss(outbox_ids=queryset.values_list("pk", flat=True), by=request.user)
+        messages.success(request, _("Dismissed: %(count)d (only failed rows).") % {"count": done})
 
 
 @admin.register(DispatcherHeartbeat)

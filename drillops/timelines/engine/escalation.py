@@ -16,9 +16,10 @@ from typing import Any
 from django.db import connection
 
 from drillops.departments.models import Department, Membership
-from drillops.timelines.engine.delivery import deliver_ids, write_outbox
+from drillops.timelines.engine.delivery import deliver_ids
 from drillops.timelines.engine.notify import publish_on_commit
-from drillops.timelines.models import EntryKind, EscalationStep, Inject, InjectCause, Outbox, TimelineEntry
+from drillops.timelines.engine.outbox_rows import write_notices
+from drillops.timelines.models import EntryKind, EscalationStep, Inject, InjectCause, Outbox, OutboxTopic, TimelineEntry
 
 _STILL_UNANSWERED = """(i.status <> 'cancelled' AND CASE WHEN s.unless = 'resolved'
     THEN (i.resolved_at IS NULL OR i.resolved_at > s.fire_at)
@@ -103,7 +104,7 @@ def _escalate(steps: list[EscalationStep], fired: dict[int, Any]) -> None:
     Inject.objects.bulk_create(new, batch_size=1000)
     deliver_ids(ids=[row.pk for row in new])
     _record(steps, fired, owner)
-    write_outbox(role_notices)
+    write_notices(role_notices)
 
 
 def _role_notice(step: EscalationStep) -> Outbox:
@@ -112,7 +113,10 @@ def _role_notice(step: EscalationStep) -> Outbox:
         "drill": source.drill_id, "organisation": source.drill.organisation_id, "inject": source.pk,
         "role": step.target_role, "title": source.title, "message": step.message,
     }  # fmt: skip
-    return Outbox(topic="escalation_role", payload=payload, idempotency_key=f"escalation:{step.pk}")
+    return Outbox(
+        topic=OutboxTopic.ESCALATION_ROLE, drill_id=source.drill_id, payload=payload,
+        idempotency_key=f"escalation:{step.pk}",
+    )  # fmt: skip
 
 
 def _record(steps: list[EscalationStep], fired: dict[int, Any], owner: dict[int, list[Inject]]) -> None:
