@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -81,11 +82,12 @@ def bulk_scenario(organisation: Organisation, departments: list[Department], *, 
 
 class WebhookReceiver:
     """A department's webhook endpoint on 127.0.0.1: per path (one per department), it answers 500
-    while that path is failing and 204 otherwise, and records both."""
+    while that path is failing and 204 otherwise (after `delay` seconds), and records both."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.failing: set[str] = set()
+        self.delay = 0.0  # seconds before each answer: a slow receiver
         self.accepted: list[dict[str, Any]] = []
         self.refused: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -105,6 +107,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             receiver = state["receiver"]
+            time.sleep(receiver.delay)
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             path = self.path.strip("/")
             hit = {"path": path, "key": self.headers["Idempotency-Key"], "body": body}

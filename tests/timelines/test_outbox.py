@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -101,14 +103,35 @@ def test_a_claim_is_refused_while_another_lease_is_live_and_a_stale_worker_canno
     start_drill(build_scenario([{"departments": [cs]}]))
     dispatcher.run_once()
     row = Outbox.objects.get(channel=OutboxChannel.INAPP)
-    first = sideeffects.outbox_claim(outbox_id=row.pk)
-    assert first is not None and first.attempts == 1
-    assert sideeffects.outbox_claim(outbox_id=row.pk) is None
+    [first] = sideeffects.outbox_claim(outbox_ids=[row.pk])
+    assert first.attempts == 1
+    assert sideeffects.outbox_claim(outbox_ids=[row.pk]) == []
     Outbox.objects.filter(pk=row.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))  # worker died
-    second = sideeffects.outbox_claim(outbox_id=row.pk)
-    assert second is not None and second.attempts == 2
-    assert sideeffects.outbox_done(first) is False  # its lease ran out and the row went on
-    assert sideeffects.outbox_done(second) is True
+    [second] = sideeffects.outbox_claim(outbox_ids=[row.pk])
+    assert second.attempts == 2
+    assert sideeffects.outbox_done([first]) == 0  # its lease ran out and the row went on
+    assert sideeffects.outbox_done([second]) == 1
+
+
+def _race(*targets: Callable[[], object]) -> None:
+    barrier = threading.Barrier(len(targets))
+
+    def run(target: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            target()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[n : n + size] for n in range(0, len(ids), size)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -117,43 +140,60 @@ def test_two_workers_racing_for_the_same_rows_never_both_run_one(build_scenario,
     dispatcher.run_once()
     ids = list(Outbox.objects.order_by("pk").values_list("pk", flat=True))
     assert len(ids) == 80
-    barrier = threading.Barrier(2)
     claimed: dict[str, list[int]] = {"a": [], "b": []}
 
-    def worker(name: str, order: list[int]) -> None:
-        try:
-            barrier.wait()
-            claimed[name] = [pk for pk in order if sideeffects.outbox_claim(outbox_id=pk) is not None]
-        finally:
-            connection.close()
+    def claimer(name: str, batches: list[list[int]]) -> Callable[[], None]:
+        return lambda: claimed[name].extend(
+            c.id for batch in batches for c in sideeffects.outbox_claim(outbox_ids=batch)
+        )
 
-    threads = [threading.Thread(target=worker, args=("a", ids)), threading.Thread(target=worker, args=("b", ids))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not set(claimed["a"]) & set(claimed["b"]) and sorted(claimed["a"] + claimed["b"]) == ids
+    # Row by row in the same order (both want each row at once), and in overlapping batches.
+    for a_batches, b_batches in ((_chunks(ids, 1), _chunks(ids, 1)), (_chunks(ids, 10), _chunks(ids[::-1], 7))):
+        Outbox.objects.update(claimed_until=None, attempts=0)
+        claimed = {"a": [], "b": []}
+        _race(claimer("a", a_batches), claimer("b", b_batches))
+        assert not set(claimed["a"]) & set(claimed["b"]) and sorted(claimed["a"] + claimed["b"]) == ids
     # The whole of it, from both ends at once: every e-mail sent once.
     Outbox.objects.update(claimed_until=None, attempts=0)
     done = {"a": 0, "b": 0}
 
-    def process(name: str, order: list[int]) -> None:
-        try:
-            barrier.wait()
-            done[name] = sideeffects.outbox_process(outbox_ids=order)
-        finally:
-            connection.close()
+    def worker(name: str, batches: list[list[int]]) -> Callable[[], None]:
+        return lambda: done.update({name: sum(sideeffects.outbox_process(outbox_ids=b) for b in batches)})
 
-    threads = [
-        threading.Thread(target=process, args=("a", ids)),
-        threading.Thread(target=process, args=("b", ids[::-1])),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _race(worker("a", _chunks(ids, 10)), worker("b", _chunks(ids[::-1], 10)))
     keys = [m.extra_headers["X-DrillOps-Idempotency-Key"] for m in mailoutbox]
     assert done["a"] + done["b"] == 80 and len(keys) == 40 == len(set(keys))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_lease_through_a_long_batch(
+    build_scenario, cs, cs_staff, start_drill, settings, webhook_receiver
+):
+    settings.OUTBOX_LEASE_SECONDS = 0.6
+    webhook_receiver.delay = 0.35  # four slow webhooks: the batch outlasts one lease twice over
+    DepartmentWebhook.objects.create(department=cs, url=webhook_receiver.url("cs"))
+    start_drill(build_scenario([{"departments": [cs]} for _ in range(4)]))
+    dispatcher.run_once()
+    hooks = list(Outbox.objects.filter(channel=OutboxChannel.WEBHOOK).values_list("pk", flat=True))
+    finished = threading.Event()
+    stolen: list[int] = []
+
+    def worker() -> None:
+        sideeffects.outbox_process(outbox_ids=hooks)
+        finished.set()
+
+    def rival() -> None:  # another worker (or a sweep's copy of the task), once the first holds them
+        while not Outbox.objects.filter(pk__in=hooks, claimed_until__isnull=False).exists():
+            time.sleep(0.01)
+        while not finished.is_set():
+            stolen.extend(c.id for c in sideeffects.outbox_claim(outbox_ids=hooks))
+            time.sleep(0.05)
+
+    _race(worker, rival)
+    assert stolen == [] and Counter(webhook_receiver.keys("cs")) == {
+        key: 1 for key in Outbox.objects.filter(pk__in=hooks).values_list("idempotency_key", flat=True)
+    }
+    assert set(Outbox.objects.filter(pk__in=hooks).values_list("state", flat=True)) == {OutboxState.DONE}
 
 
 @pytest.mark.django_db
@@ -177,7 +217,7 @@ def test_the_sweep_leaves_live_leases_and_backoff_alone_and_re_sends_what_was_lo
     assert sweep() == []  # just handed to Celery
     long_ago = timezone.now() - timedelta(minutes=5)
     Outbox.objects.update(enqueued_at=long_ago)
-    assert sideeffects.outbox_claim(outbox_id=inapp.pk) is not None  # a worker is on it
+    assert sideeffects.outbox_claim(outbox_ids=[inapp.pk])  # a worker is on it
     Outbox.objects.filter(pk=email.pk).update(enqueued_at=None, next_attempt_at=timezone.now() + timedelta(hours=1))
     assert sweep() == []  # one is leased, the other waits out its backoff
     Outbox.objects.filter(pk=inapp.pk).update(claimed_until=long_ago)  # the worker was killed

@@ -6,10 +6,8 @@ from django.db import migrations, models
 
 # Rows of the old shape become rows of the new one: a `deliveries` row (one claim, many injects)
 # becomes a row per inject and channel; a channel without a recipient is a no-op when it runs.
-# Done rows stay done; rows whose drill is gone are dropped. Constraints are checked at once, so
-# that no deferred check is pending when the table is altered next.
+# Done rows stay done; rows whose drill is gone are dropped.
 FORWARD = """
-SET CONSTRAINTS ALL IMMEDIATE;
 DELETE FROM timelines_outbox o
 WHERE NOT EXISTS (SELECT 1 FROM timelines_drill d WHERE d.id = (o.payload->>'drill')::bigint);
 
@@ -34,7 +32,6 @@ DELETE FROM timelines_outbox WHERE channel = '' AND done_at IS NULL;
 UPDATE timelines_outbox SET channel = 'inapp', state = 'done', drill_id = (payload->>'drill')::bigint,
     topic = CASE WHEN topic = 'deliveries' THEN 'inject' ELSE topic END
 WHERE channel = '';
-SET CONSTRAINTS ALL DEFERRED;
 """
 
 
@@ -60,7 +57,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='outbox',
             name='drill',
-            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='timelines.drill', verbose_name='drill'),
+            field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='timelines.drill', verbose_name='drill'),
         ),
         migrations.AddField(
             model_name='outbox',
@@ -91,7 +88,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='outbox',
             name='drill',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='timelines.drill', verbose_name='drill'),
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='timelines.drill', verbose_name='drill'),
+        ),
+        migrations.AlterField(
+            model_name='outbox',
+            name='idempotency_key',
+            field=models.CharField(max_length=120, verbose_name='idempotency key'),
+        ),
+        migrations.AddConstraint(
+            model_name='outbox',
+            constraint=models.UniqueConstraint(fields=('idempotency_key',), name='outbox_idempotency_key_unique'),
         ),
         migrations.AddIndex(
             model_name='outbox',

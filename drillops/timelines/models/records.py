@@ -70,13 +70,21 @@ class Outbox(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=OutboxState.choices, db_default=OutboxState.PENDING.value
     )
-    # No index of its own: the failed count per drill has a partial one below, and rows are
-    # written thousands at a time by the dispatcher.
+    # Rows are written thousands at a time inside the dispatcher's claim, so nothing is checked
+    # or indexed that need not be: no index of its own (the failed count per drill has a partial
+    # one below) and no database constraint (checked per row at commit); deleting a drill through
+    # the ORM still deletes its rows.
     drill = models.ForeignKey(
-        Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="+", db_index=False
+        Drill,
+        verbose_name=_("drill"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     payload = models.JSONField(_("payload"), default=dict)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    # Unique through a constraint, not unique=True, which would add a second (LIKE) index.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120)
     created_at = models.DateTimeField(_("created at"), db_default=Now())
     # When the row was last handed to Celery: NULL after a failed attempt (no task holds it).
     enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True, db_default=Now())
@@ -97,6 +105,7 @@ class Outbox(models.Model):
             models.Index(fields=["drill"], name="outbox_failed", condition=models.Q(state=OutboxState.FAILED)),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="outbox_idempotency_key_unique"),
             models.CheckConstraint(condition=models.Q(state__in=values_of(OutboxState)), name="outbox_state_valid"),
             models.CheckConstraint(
                 condition=models.Q(channel__in=values_of(OutboxChannel)), name="outbox_channel_valid"
