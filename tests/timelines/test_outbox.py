@@ -325,3 +325,35 @@ def test_a_lost_outbox_task_is_re_sent_by_the_sweep(build_scenario, cs, cs_staff
             time.sleep(0.1)
     assert not Outbox.objects.exclude(state=OutboxState.DONE).exists()
     assert Notification.objects.filter(user=cs_staff).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_retries_only_rows_of_its_own_organisation_and_only_with_the_permission(
+    build_scenario, cs, cs_staff, start_drill
+):
+    from django.contrib.auth.models import Permission
+
+    from ..factories import OrganisationFactory
+
+    start_drill(build_scenario([{"departments": [cs]}]))
+    dispatcher.run_once()
+    Outbox.objects.update(state=OutboxState.FAILED)
+    outsider = UserFactory(username="other-admin", is_staff=True)
+    MembershipFactory(organisation=OrganisationFactory(slug="other-insurer"), user=outsider, role="coordinator")
+    outsider.user_permissions.add(*Permission.objects.filter(codename__in=["view_outbox", "change_outbox"]))
+    viewer = UserFactory(username="viewer-admin", is_staff=True)
+    MembershipFactory(organisation=cs.organisation, user=viewer, role="coordinator")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_outbox"))
+    url = reverse("admin:timelines_outbox_changelist")
+    ids = list(Outbox.objects.values_list("pk", flat=True))
+    for user in (outsider, viewer):
+        browser = Client()
+        browser.force_login(user)
+        browser.post(url, {"action": "retry", ACTION_CHECKBOX_NAME: ids}, follow=True)
+    assert set(Outbox.objects.values_list("state", flat=True)) == {OutboxState.FAILED}
+    assert not AuditEntry.objects.filter(action="outbox.retry").exists()
+    browser = Client()
+    browser.force_login(viewer)
+    assert Outbox.objects.first().idempotency_key in browser.get(url).content.decode()  # seen, not retried
+    browser.force_login(outsider)
+    assert "inject:" not in browser.get(url).content.decode()

@@ -51,11 +51,9 @@ def test_a_failing_webhook_delays_only_its_department_which_hears_each_inject_on
         assert Outbox.objects.count() == 36  # 12 injects x (in-app, e-mail, webhook)
         # Everything but the failing department's webhook is done; its rows were tried and wait.
         _wait(lambda: Outbox.objects.filter(state=OutboxState.DONE).count() == 32)
-        _wait(lambda: len(webhook_receiver.refused) >= 4)
         # Still failing: the sweep hands them over again after their backoff, and they fail again.
-        _wait(lambda: len(webhook_receiver.refused) >= 8, sweep=True)
-        assert webhook_receiver.keys("cs") == []
-        assert all(row.attempts >= 2 and row.state == OutboxState.PENDING for row in cs_hooks)
+        _wait(lambda: not cs_hooks.filter(attempts__lt=2).exists(), sweep=True)
+        assert webhook_receiver.keys("cs") == [] and not cs_hooks.exclude(state=OutboxState.PENDING).exists()
         webhook_receiver.failing.clear()  # the receiver recovers
         _wait(lambda: not Outbox.objects.exclude(state=OutboxState.DONE).exists(), sweep=True)
         # Sweeps after everything is done re-send nothing.
@@ -68,6 +66,4 @@ def test_a_failing_webhook_delays_only_its_department_which_hears_each_inject_on
     mail_keys = Counter(m.extra_headers["X-DrillOps-Idempotency-Key"] for m in mailoutbox)
     all_injects = [pk for pks in injects.values() for pk in pks]
     assert mail_keys == {f"inject:{pk}:email": 1 for pk in all_injects}
-    assert Notification.objects.count() == 12 and set(Notification.objects.values_list("inject_id", flat=True)) == set(
-        all_injects
-    )
+    assert sorted(Notification.objects.values_list("inject_id", flat=True)) == sorted(all_injects)
