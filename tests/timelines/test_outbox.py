@@ -357,3 +357,17 @@ def test_the_admin_retries_only_rows_of_its_own_organisation_and_only_with_the_p
     assert Outbox.objects.first().idempotency_key in browser.get(url).content.decode()  # seen, not retried
     browser.force_login(outsider)
     assert "inject:" not in browser.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_in_app_row_run_again_after_a_lost_worker_adds_no_second_notification(
+    build_scenario, cs, cs_staff, start_drill
+):
+    start_drill(build_scenario([{"departments": [cs]}]))
+    dispatcher.run_once()
+    row = Outbox.objects.get(channel=OutboxChannel.INAPP)
+    assert sideeffects.outbox_process(outbox_ids=[row.pk]) == 1
+    # As if the worker had died after notifying and before marking the row done.
+    Outbox.objects.filter(pk=row.pk).update(state=OutboxState.PENDING, done_at=None, claimed_until=None)
+    assert sideeffects.outbox_process(outbox_ids=[row.pk]) == 1
+    assert Notification.objects.filter(user=cs_staff).count() == 1
