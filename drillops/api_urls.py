@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from drillops.departments.api.views import DepartmentViewSet, TokenView, UserViewSet
+from drillops.reports.api.report import ReportViewSet
 from drillops.reports.api.views import ObservationViewSet
 from drillops.scenarios.api.views import ObjectiveViewSet, ScenarioEventViewSet, ScenarioViewSet
 from drillops.timelines.api.views import DrillViewSet, InjectViewSet
@@ -16,6 +17,7 @@ router.register(r"scenarios/(?P<scenario_pk>\d+)/events", ScenarioEventViewSet, 
 router.register(r"scenarios/(?P<scenario_pk>\d+)/objectives", ObjectiveViewSet, basename="scenario-objective")
 router.register("drills", DrillViewSet, basename="drill")
 router.register(r"drills/(?P<drill_pk>\d+)/observations", ObservationViewSet, basename="drill-observation")
+router.register(r"drills/(?P<drill_pk>\d+)/report", ReportViewSet, basename="drill-report")
 router.register("injects", InjectViewSet, basename="inject")
 
 app_name = "api"

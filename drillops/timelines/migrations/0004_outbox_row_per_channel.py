@@ -38,7 +38,7 @@ WHERE channel = '';
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timelines', '0002_inject_fewer_indexes'),
+        ('timelines', '0003_escalation_sources'),
     ]
 
     operations = [
