@@ -112,6 +112,23 @@ class NewAccount:
     link: Link
 
 
+def _create_member(
+    organisation: Organisation, by: Any, username: str, role: str, departments: list[Department], **profile: str
+) -> Any:
+    """The account and its memberships, without a usable password; the caller audits."""
+    _lock(organisation)
+    rules.check_may_grant(by, organisation, role)
+    _check_membership_input(organisation, role, departments)
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise InvalidInput({"username": [_("A user with this username exists already.")]})
+    user = user_model(username=username, **profile)
+    user.set_unusable_password()
+    user.save()
+    _set_memberships(user=user, organisation=organisation, role=role, departments=departments)
+    return user
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -126,17 +143,9 @@ def user_create(
     last_name: str = "",
 ) -> NewAccount:
     """A new member without a usable password; the returned link is theirs to choose one."""
-    _lock(organisation)
     departments = list(departments or [])
-    rules.check_may_grant(by, organisation, role)
-    _check_membership_input(organisation, role, departments)
-    user_model = get_user_model()
-    if user_model.objects.filter(username__iexact=username).exists():
-        raise InvalidInput({"username": [_("A user with this username exists already.")]})
-    user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
-    user.set_unusable_password()
-    user.save()
-    _set_memberships(user=user, organisation=organisation, role=role, departments=departments)
+    profile = {"email": email, "first_name": first_name, "last_name": last_name}
+    user = _create_member(organisation, by, username, role, departments, **profile)
     link = _make_link(user, base_url)
     mailed = _mail_link(user, link, organisation)
     record(
@@ -147,6 +156,22 @@ def user_create(
         data={"username": username, "role": role, "departments": [d.pk for d in departments], "link_mailed": mailed},
     )
     return NewAccount(user=user, link=link)
+
+
+@transaction.atomic
+def setup_account_create(
+    *, organisation: Organisation, username: str, role: str, email: str = "", departments: list[Department]
+) -> Any:
+    """An account made by the operator's own setup (seed_demo), not by a person: no link is mailed,
+    and whoever runs the setup gives the password (the demo's documented one)."""
+    user = _create_member(organisation, None, username, role, list(departments), email=email)
+    record(
+        action="user.create",
+        obj=user,
+        organisation_id=organisation.pk,
+        data={"username": username, "role": role, "departments": [d.pk for d in departments], "by": "setup"},
+    )
+    return user
 
 
 def _current_role(user: Any, organisation: Organisation) -> str | None:
