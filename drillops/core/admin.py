@@ -83,9 +83,14 @@ class AuditedAdmin(ScopedChoices, admin.ModelAdmin):
 
     # Who may do what -------------------------------------------------------------------------
 
+    @property
+    def scoped(self) -> bool:
+        """Whether administrators see this admin, limited to their organisations' rows."""
+        return self.org_path is not None
+
     def admits(self, request: HttpRequest) -> bool:
         scope = scope_of(request)
-        return scope is None or (self.org_path is not None and bool(scope))
+        return scope is None or (self.scoped and bool(scope))
 
     def _may(self, request: HttpRequest, django_check: Callable[[], bool]) -> bool:
         # A scoped administrator holds no Django model permissions: their staff flag and
@@ -116,8 +121,11 @@ class AuditedAdmin(ScopedChoices, admin.ModelAdmin):
         scope = scope_of(request)
         if scope is None:
             return queryset
-        if self.org_path is None:
-            return queryset.none()
+        return self.scope_queryset(queryset, scope) if self.scoped else queryset.none()
+
+    def scope_queryset(self, queryset: QuerySet[Any], scope: set[int]) -> QuerySet[Any]:
+        """The rows of these organisations; an admin whose model has no path to one overrides this
+        (and `scoped`)."""
         return queryset.filter(**{f"{self.org_path}__in": scope})
 
     def get_list_filter(self, request: HttpRequest) -> Any:

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from drillops.core.admin import AuditedAdmin, EditableInline, ReadOnlyAdmin, ReadOnlyInline, scope_of
-from drillops.departments import services
+from drillops.departments import accounts, services
 from drillops.departments.models import Department, DepartmentWebhook, Membership, Organisation
 
 
@@ -144,6 +144,16 @@ class AccountAdmin(AuditedAdmin, UserAdmin):
     def organisation_id_of(self, obj: Any) -> int | None:
         held = Membership.objects.filter(user=obj).values_list("organisation_id", flat=True)
         return min(held, default=None)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The account rules hold at this door too: deactivating the last coordinator is refused.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            accounts.check_deactivation(obj)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        accounts.check_deactivation(obj)
+        super().delete_model(request, obj)
 
 
 # Login locks (axes' rows) shown and lifted here too; a module of their own.

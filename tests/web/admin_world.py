@@ -13,7 +13,7 @@ from django.test.client import Client
 from rest_framework.authtoken.models import Token
 
 from drillops.core.models import AuditEntry
-from drillops.departments.models import DepartmentWebhook, Organisation, Role
+from drillops.departments.models import DepartmentWebhook, LoginLock, Organisation, Role
 from drillops.reports.models import Finding, FindingKind, ImprovementItem, Observation, Rating
 from drillops.scenarios import services as authoring
 from drillops.timelines import services as drills
@@ -42,6 +42,10 @@ def build(slug: str) -> AdminWorld:
     staff = MembershipFactory(organisation=org, role=Role.STAFF, department=cs, user=UserFactory(username=f"{slug}-cs"))
     by = coordinator.user
     world.add(org, cs, staff, staff.user, DepartmentWebhook.objects.create(department=cs, url="https://hooks.test/a"))
+    # A login lock of one of its members (axes' row, shown as LoginLock).
+    world.add(
+        LoginLock.objects.create(username=staff.user.username, ip_address="198.51.100.7", failures_since_start=10)
+    )
 
     scenario = authoring.scenario_create(organisation=org, by=by, title=f"Complaints {slug}")
     objective = authoring.objective_create(

@@ -138,7 +138,7 @@ def test_a_scoped_administrator_sees_their_organisation_only(world_a, world_b, s
     client = client_for(scoped_admin)
     for model, model_admin in admin.site._registry.items():
         page = client.get(_changelist(model))
-        if model_admin.org_path is None:  # the installation's records: superusers only
+        if not model_admin.scoped:  # the installation's records: superusers only
             assert page.status_code == 403, model
             continue
         assert page.status_code == 200, model
@@ -337,3 +337,16 @@ def test_an_objective_edit_keeps_its_critical_tasks_and_their_targets(org, cs, c
     assert AuditEntry.objects.get(action="objective.update").data["changed"] == ["title"]
     client.post(url, form_data(client, url, critical_tasks=["Ack", "Call risk"]))
     assert list(objective.critical_tasks.values_list("title", "target")) == [("Ack", None), ("Call risk", None)]
+
+
+def test_the_admin_cannot_deactivate_an_organisations_last_coordinator(org, coordinator, admin_user):
+    client = client_for(admin_user)
+    url = reverse("admin:auth_user_change", args=[coordinator.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(is_active="", date_joined_0="2026-01-01", date_joined_1="09:00:00")
+    data["groups"], data["user_permissions"] = [], []
+    answer = client.post(url, {k: v for k, v in data.items() if k != "last_login"})
+    assert answer.status_code == 200 and "last coordinator" in answer.content.decode()
+    coordinator.refresh_from_db()
+    assert coordinator.is_active
