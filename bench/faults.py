@@ -212,8 +212,8 @@ def _side_effects(report: Report, wait: float) -> None:
     report.figure(f"outbox rows: {Outbox.objects.count()}")
     for row in Outbox.objects.filter(done_at__isnull=True)[:3]:
         report.figure(
-            f"not done: #{row.pk} {row.topic} created={row.created_at:%H:%M:%S.%f} attempts={row.attempts} "
-            f"enqueued={row.enqueued_at:%H:%M:%S} {row.last_error[:120]}"
+            f"not done: #{row.pk} {row.idempotency_key} {row.state} created={row.created_at:%H:%M:%S.%f} "
+            f"attempts={row.attempts} enqueued={row.enqueued_at} {row.last_error[:120]}"
         )
     import redis as redis_lib
 

@@ -26,7 +26,14 @@ from drillops.timelines.models.inject import (
     TimelineEntry,
     overdue_sql,
 )
-from drillops.timelines.models.records import DispatcherHeartbeat, Notification, Outbox
+from drillops.timelines.models.records import (
+    DispatcherHeartbeat,
+    Notification,
+    Outbox,
+    OutboxChannel,
+    OutboxState,
+    OutboxTopic,
+)
 
 __all__ = [
     "LIVE_STATUSES",
@@ -45,6 +52,9 @@ __all__ = [
     "InjectStatus",
     "Notification",
     "Outbox",
+    "OutboxChannel",
+    "OutboxState",
+    "OutboxTopic",
     "RosterEntry",
     "SeatRole",
     "TimelineEntry",

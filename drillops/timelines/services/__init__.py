@@ -2,7 +2,8 @@
 
 drill: control of the drill (create, update, start, pause, resume, finish, stop, ad-hoc, trigger);
 inject: responses (acknowledge, act, forward, resolve) and the comms channel;
-state: ending a drill and cancelling what can no longer happen; roster: who sits where."""
+state: ending a drill and cancelling what can no longer happen; roster: who sits where;
+outbox: retrying or dismissing side effects that gave up."""
 
 from drillops.timelines.services.drill import (
     drill_create,
@@ -22,6 +23,7 @@ from drillops.timelines.services.inject import (
     inject_resolve,
     message_post,
 )
+from drillops.timelines.services.outbox import outbox_dismiss, outbox_retry
 from drillops.timelines.services.roster import roster_add
 from drillops.timelines.services.state import drill_end, finish_if_done
 
@@ -42,5 +44,7 @@ __all__ = [
     "inject_log_action",
     "inject_resolve",
     "message_post",
+    "outbox_dismiss",
+    "outbox_retry",
     "roster_add",
 ]
