@@ -43,5 +43,5 @@ def _backlog() -> int:
             channel: Any = conn.default_channel
             return int(channel.queue_declare(queue=queue, passive=True).message_count)
     except Exception as exc:  # no queue yet, or the broker is down: nothing is waiting in it
-        log.info("could not read the length of queue %s: %s", queue, exc)
+        log.debug("could not read the length of queue %s: %s", queue, exc)
         return 0
