@@ -23,10 +23,12 @@ LOOK_BACK = timedelta(seconds=30)
 
 def describe(entry: Any) -> str:
     """`15:42:55 drill «name»: Customer Service <- "title" (scheduled, 12 ms after due)`."""
+    from drillops.timelines.models import InjectCause
+
     inject = entry.inject
     when = entry.at.astimezone().strftime("%H:%M:%S")
     late = ""
-    if inject.due_at is not None and inject.cause == "scheduled":
+    if inject.due_at is not None and inject.cause == InjectCause.SCHEDULED:
         late = f", {(entry.at - inject.due_at).total_seconds() * 1000:.0f} ms after due"
     return f'{when} drill «{entry.drill.name}»: {inject.department.name} <- "{inject.title}" ({inject.cause}{late})'
 
