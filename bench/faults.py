@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    BENCH_DB,
     ROOT,
     Report,
     Stack,
@@ -42,8 +44,18 @@ from bench.common import (
 from bench.visible import VisibilityWatch
 
 DATA = ROOT / ".data" / "bench-faults"
-REDIS_PORT = 6390
-PG_PORT = 5490
+
+
+def _port(variable: str) -> int:
+    """The port named in the environment, else one free now: several checkouts on one machine
+    run this benchmark at the same time, and one's restart must never stop another's server."""
+    if os.environ.get(variable):
+        return int(os.environ[variable])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 ON_TIME_MS = 250
 FIRST_FAULT = 3.0  # seconds into the load
 GRACE = timedelta(seconds=10)  # DESIGN.md: back on schedule within 10 s of a fault
@@ -105,7 +117,9 @@ class OwnPostgres:
     def __init__(self, port: int) -> None:
         self.port = port
         # As root the cluster must live where the postgres user may enter, not under /root.
-        self.data = Path(tempfile.gettempdir(), "drillops-bench-faults-pg") if os.geteuid() == 0 else DATA / "pg"
+        # One cluster per benchmark database name, so parallel checkouts keep apart.
+        shared = Path(tempfile.gettempdir(), f"drillops-bench-faults-pg-{BENCH_DB}")
+        self.data = shared if os.geteuid() == 0 else DATA / "pg"
         self.bin = self._bindir()
 
     @staticmethod
@@ -143,7 +157,7 @@ class OwnPostgres:
 
 
 def _own_postgres() -> OwnPostgres:
-    return OwnPostgres(PG_PORT)
+    return OwnPostgres(_port("BENCH_FAULTS_PG_PORT"))
 
 
 def _faults(stack: Stack, pg: Any, redis: OwnRedis, t0: float, times: list[float]) -> list[tuple[str, datetime]]:
@@ -265,7 +279,7 @@ def _side_effects(report: Report, wait: float) -> None:
 
 
 def run(*, duration: int, rate: int) -> int:
-    pg, redis = _own_postgres(), OwnRedis(REDIS_PORT)
+    pg, redis = _own_postgres(), OwnRedis(_port("BENCH_FAULTS_REDIS_PORT"))
     redis_url = redis.start()
     server = pg.start()
     stack: Stack | None = None
