@@ -28,6 +28,7 @@ from bench.common import (
     prepare_database,
     setup_django,
 )
+from bench.visible import VisibilityWatch, visible_ms
 
 DEADLINE = 3.0  # real seconds from delivery to deadline
 ACK_BEFORE = 0.5  # acknowledge this long before the deadline
@@ -66,28 +67,35 @@ def _ackers(schedule: list[tuple[datetime, int]], threads: int, by: Any) -> list
     return took
 
 
-def _verdict(report: Report, drill_id: int) -> None:
+def _verdict(report: Report, drill_id: int, seen: dict[int, datetime]) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT s.fire_at, s.fired_at, s.cancelled_at, i.acknowledged_at
+            """SELECT s.fire_at, s.fired_at, s.cancelled_at, i.acknowledged_at, s.result_id
                FROM timelines_escalationstep s JOIN timelines_inject i ON i.id = s.inject_id
                WHERE i.drill_id = %s""",
             [drill_id],
         )
         rows = cursor.fetchall()
-    late = [(fired - due).total_seconds() * 1000 for due, fired, _c, _a in rows if fired]
+    late = [(fired - due).total_seconds() * 1000 for due, fired, *_ in rows if fired]
     in_time = [r for r in rows if r[3] is not None and r[3] <= r[0]]
     false = [r for r in in_time if r[1] is not None]
     missed = [r for r in rows if r not in in_time and r[1] is None]
-    figures = report.distribution("fired - due", late)
+    should_fire = len(rows) - len(in_time)
+    figures = report.distribution("fired - due", late, expected=should_fire)
+    # The escalation inject reaches its department when the firing transaction commits.
+    visible = visible_ms([(r[4], r[0]) for r in rows if r[1] and r[4]], seen)
+    report.distribution("escalation visible - due", visible, expected=should_fire)
     report.figure(f"steps: {len(rows)}; acknowledged in time: {len(in_time)}; fired: {len(late)}")
-    report.target(figures["p99"] <= 1000, f"p99 {figures['p99']:.1f} ms <= 1000 ms")
+    report.target(figures["p99"] <= 1000, f"p99 {figures['p99']:.1f} ms <= 1000 ms", timing=True)
     report.target(not false, f"false escalations (acknowledged before the step's time): {len(false)}")
     report.target(not missed, f"missed escalations: {len(missed)}")
-    # The race is only tested if acknowledgements really land just before the step's time.
-    report.target(len(in_time) >= len(rows) // 4, "at least half the planned acknowledgements landed in time")
+    # The race is only tested if acknowledgements really land just before the step's time; on a
+    # loaded machine they land late, which is a property of the load, hence a timing miss.
+    report.target(
+        len(in_time) >= len(rows) // 4, "at least half the planned acknowledgements landed in time", timing=True
+    )
 
 
 def run(*, injects: int, spread: float, threads: int) -> int:
@@ -105,10 +113,12 @@ def run(*, injects: int, spread: float, threads: int) -> int:
     )
     stack = Stack(base_env(url, redis_url))
     report = Report(f"escalation ({injects} injects with deadlines over {spread:.0f} s, half acknowledged)")
+    watch = VisibilityWatch(url, stack.logdir / "visible-escalation.json")
     try:
         for name in ("dispatcher-1", "dispatcher-2", "worker-1"):
             stack.start(name)
         stack.wait_dispatchers_ready(2)
+        watch.start()
         by = coordinator()
         drill = services.drill_create(scenario=scenario, name="escalation", by=by, time_scale=scale)
         drill = services.drill_start(drill=drill, by=by, at=db_now() + timedelta(seconds=3 + injects / 2000))
@@ -119,10 +129,12 @@ def run(*, injects: int, spread: float, threads: int) -> int:
         ]
         ack_at = timedelta(seconds=DEADLINE - ACK_BEFORE)
         schedule = sorted(((due + ack_at, pk) for n, (pk, due) in enumerate(rows) if n % 2 == 0), reverse=True)
-        report.distribution("acknowledge call", _ackers(schedule, threads, by))
+        planned = len(schedule)
+        report.distribution("acknowledge call", _ackers(schedule, threads, by), expected=planned)
         time.sleep(DEADLINE + 2)
-        _verdict(report, drill.pk)
+        _verdict(report, drill.pk, watch.stop()[0])
     finally:
+        watch.stop()
         stack.stop_all()
     return report.finish()
 

@@ -50,13 +50,17 @@ def run(*, drills: int, events: int, watch_seconds: float) -> int:
     try:
         stack.start("dispatcher-1")
         stack.wait_dispatchers_ready(1)
-        peak, deadline = 0.0, time.monotonic() + watch_seconds
+        samples, deadline = [], time.monotonic() + watch_seconds
         while time.monotonic() < deadline:
-            peak = max(peak, rss_mb(stack.pid("dispatcher-1")))
+            samples.append(rss_mb(stack.pid("dispatcher-1")))
             time.sleep(0.2)
         delivered = Inject.objects.filter(delivered_at__isnull=False).count()
-        report.figure(f"delivered while watched: {delivered}")
+        peak = max(samples, default=float("nan"))
         report.target(pending >= drills * events, f"pending at start: {pending}")
+        # A peak of no samples, or of a dispatcher that did nothing, would pass without meaning.
+        expected = int(watch_seconds)  # one a second at least (one every 0.2 s when idle)
+        report.target(len(samples) >= expected, f"RSS samples: {len(samples)} of {expected} expected")
+        report.target(delivered > 0, f"delivered while watched: {delivered}")
         report.target(peak <= 100, f"dispatcher peak RSS {peak:.1f} MB <= 100 MB")
     finally:
         stack.stop_all()

@@ -126,8 +126,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "drillops")
 CELERY_TIMEZONE = "UTC"
-# An outbox row not done this long after it was written is taken as lost and sent again.
+# An outbox row handed to Celery this long ago, not done and not held by a worker, is taken as
+# lost and sent again.
 OUTBOX_SWEEP_AFTER_SECONDS = float(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "20"))
+# A worker's claim on one outbox row: longer than the slowest channel (webhook and SMTP timeouts);
+# a worker killed mid-row gives the row back when it runs out.
+OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "60"))
+# Failed attempts wait base * 2^(n-1) seconds (with jitter, at most the cap); after the last
+# attempt a row is `failed` and waits for a person (admin: retry or dismiss).
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "2"))
+OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-send outbox work whose Celery task was lost (broker restarted empty, worker killed).
     "sweep-outbox": {
@@ -199,6 +208,8 @@ MEDIA_URL = "/media/"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "drillops@localhost")
+# Below the outbox lease, so that a hung SMTP server never outlives a worker's claim.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 
 # Security: production-safe unless DEBUG is on.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

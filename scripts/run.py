@@ -4,10 +4,18 @@ Starts the embedded PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset, 
 collects static files, loads the demo, then runs web (gunicorn), two dispatchers, a Celery
 worker and Celery beat. A child that dies is restarted with backoff while the others keep
 running; Ctrl-C or SIGTERM stops every child, then the embedded services.
+
+The console says what a person needs: start-up, the URL and the demo logins, warnings and
+errors, and a child that dies. Not every request, task or beat tick: Celery runs at WARNING
+(our own loggers stay at INFO, see celery_console.py) and gunicorn without an access log.
+More when asked:
+    GUNICORN_ACCESS_LOG=1 make run         # a line per HTTP request
+    DRILLOPS_SHOW_DELIVERIES=1 make run    # a line per inject delivered (or run.py --deliveries)
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import os
@@ -55,16 +63,22 @@ def management_command_exists(name: str) -> bool:
     return any(BASE_DIR.glob(f"drillops/*/management/commands/{name}.py"))
 
 
-def child_specs() -> list[ChildSpec]:
+def child_specs(*, deliveries: bool = False) -> list[ChildSpec]:
     manage = [PY, "manage.py"]
-    celery = [PY, "-m", "celery", "-A", "drillops"]
-    return [
+    # -q: no banner; -l warning: no line per task or beat tick (our loggers stay at INFO).
+    celery = [PY, "scripts/celery_console.py", "-A", "drillops", "-q"]
+    queue = os.environ.get("CELERY_QUEUE", "drillops")  # the queue the app sends to (settings)
+    schedule = str(DEFAULT_DATA_DIR / "celerybeat-schedule")
+    specs = [
         ChildSpec("web", [PY, "-m", "gunicorn", "drillops.wsgi", "-c", "gunicorn.conf.py"]),
         ChildSpec("dispatcher-1", [*manage, "run_dispatcher", "--name", "dispatcher-1"], "run_dispatcher"),
         ChildSpec("dispatcher-2", [*manage, "run_dispatcher", "--name", "dispatcher-2"], "run_dispatcher"),
-        ChildSpec("worker", [*celery, "worker", "-P", "threads", "-c", "8", "-Q", "drillops", "-l", "info"]),
-        ChildSpec("beat", [*celery, "beat", "-l", "info", "--schedule", str(DEFAULT_DATA_DIR / "celerybeat-schedule")]),
+        ChildSpec("worker", [*celery, "worker", "-P", "threads", "-c", "8", "-Q", queue, "-l", "warning"]),
+        ChildSpec("beat", [*celery, "beat", "-l", "warning", "--schedule", schedule]),
     ]
+    if deliveries:
+        specs.append(ChildSpec("deliveries", [PY, "scripts/deliveries.py"]))
+    return specs
 
 
 class Child:
@@ -160,6 +174,9 @@ def base_env() -> dict[str, str]:
     env.setdefault("DEBUG", "1")
     env.setdefault("PORT", "8000")
     env.setdefault("DJANGO_SETTINGS_MODULE", "drillops.settings")
+    # A console, not a server log: gunicorn says when something is wrong, not every request.
+    env.setdefault("GUNICORN_ACCESS_LOG", "0")
+    env.setdefault("GUNICORN_LOG_LEVEL", "warning")
     env["PYTHONUNBUFFERED"] = "1"
     if not env.get("SECRET_KEY"):
         env["SECRET_KEY"] = dev_secret_key()
@@ -167,19 +184,24 @@ def base_env() -> dict[str, str]:
 
 
 def run_step(name: str, argv: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
-    """A one-shot command (migrate, collectstatic, seed_demo), its output prefixed."""
+    """A one-shot command (migrate, collectstatic, seed_demo). Its output is kept, and shown
+    only if it fails: a start-up that works says so in a line, one that fails says why."""
     proc = subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
-    lines = []
-    for raw in proc.stdout:
-        line = raw.decode("utf-8", "replace").rstrip()
-        lines.append(line)
-        emit(name, line)
-    return proc.wait(), lines
+    lines = [raw.decode("utf-8", "replace").rstrip() for raw in proc.stdout]
+    code = proc.wait()
+    if code != 0:
+        for line in lines:
+            emit(name, line)
+    return code, lines
 
 
 def port_is_free(port: int) -> bool:
+    """Whether the server could listen on the port. SO_REUSEADDR, as the server itself binds:
+    connections of a server stopped a moment ago linger in TIME_WAIT for a minute and do not
+    stop a new one from listening; only a live listener does."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -195,21 +217,28 @@ def prepare(env: dict[str, str]) -> list[str]:
             emit("run", "created the database DATABASE_URL names")
     except Exception as exc:  # migrate will say what is wrong in more detail
         emit("run", f"WARNING: could not check the database exists: {exc}")
-    for name, args in (("migrate", ["migrate", "--noinput"]), ("collectstatic", ["collectstatic", "--noinput"])):
-        code, _ = run_step(name, [*manage, *args], env)
-        if code != 0:
-            raise SystemExit(f"{name} failed with code {code}")
+    code, lines = run_step("migrate", [*manage, "migrate", "--noinput"], env)
+    if code != 0:
+        raise SystemExit(f"migrate failed with code {code}")
+    applied = sum(line.strip().startswith("Applying ") for line in lines)
+    emit("run", f"database migrated ({applied} migrations applied)" if applied else "database up to date")
+    code, lines = run_step("collectstatic", [*manage, "collectstatic", "--noinput", "-v", "0"], env)
+    if code != 0:
+        raise SystemExit(f"collectstatic failed with code {code}")
     if not management_command_exists("seed_demo"):
         emit("seed_demo", "WARNING: the seed_demo command does not exist yet; no demo data loaded")
         return []
     code, lines = run_step("seed_demo", [*manage, "seed_demo"], env)
     if code != 0:
         emit("seed_demo", f"WARNING: seed_demo failed with code {code}; the demo logins may not work")
+        return []
+    emit("run", "demo loaded; starting the services")
     return lines
 
 
 class Supervisor:
-    def __init__(self) -> None:
+    def __init__(self, *, deliveries: bool = False) -> None:
+        self.deliveries = deliveries
         self.stopping = threading.Event()
         self.services = Services(data_dir())
         self.children: list[Child] = []
@@ -240,7 +269,7 @@ class Supervisor:
         return 0
 
     def start_children(self, env: dict[str, str]) -> None:
-        for spec in child_specs():
+        for spec in child_specs(deliveries=self.deliveries):
             if spec.needs_command and not management_command_exists(spec.needs_command):
                 emit(spec.name, f"WARNING: `manage.py {spec.needs_command}` does not exist yet; not started")
                 continue
@@ -309,15 +338,25 @@ def print_banner(port: int, seed_output: list[str], problem: str | None) -> None
     logins = [line for line in seed_output if line.strip()]
     if logins:
         lines += ["", "Demo (from seed_demo):", *(f"  {line}" for line in logins)]
-    lines += ["", "Stop with Ctrl-C.", "=" * 72, ""]
+    lines += [
+        "",
+        "Quiet by default: GUNICORN_ACCESS_LOG=1 shows requests, DRILLOPS_SHOW_DELIVERIES=1 deliveries.",
+        "Stop with Ctrl-C.",
+        "=" * 72,
+        "",
+    ]
     with _out_lock:
         print("\n".join(lines), flush=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--deliveries", action="store_true", help="a console line per inject delivered")
+    args = parser.parse_args(argv)
+    deliveries = args.deliveries or os.environ.get("DRILLOPS_SHOW_DELIVERIES", "") not in {"", "0", "false", "no"}
     logging.basicConfig(level=logging.INFO, format="%(name)12s | %(message)s")
     os.chdir(BASE_DIR)
-    return Supervisor().run()
+    return Supervisor(deliveries=deliveries).run()
 
 
 if __name__ == "__main__":

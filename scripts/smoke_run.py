@@ -1,6 +1,9 @@
 """Smoke test of `make run`, as CI does it: start it in the background, wait for /healthz,
-log in as the demo coordinator through the API, press Ctrl-C (SIGINT to its process group,
-as a terminal would), and check that every process it started is gone.
+log in as the demo coordinator through the API, check that the console stays quiet while
+nothing happens (no line per request, task or beat tick), press Ctrl-C (SIGINT to its process
+group, as a terminal would), and check that every process it started is gone. Then start it
+again at once, as a person would after Ctrl-C: the pages just served left connections in
+TIME_WAIT on the port, which must not stop it.
 
 Uses the embedded PostgreSQL / Redis unless DATABASE_URL / REDIS_URL are set.
 """
@@ -25,6 +28,8 @@ from scripts.services import BASE_DIR, DEFAULT_DATA_DIR, pid_alive
 PIDS_FILE = DEFAULT_DATA_DIR / "run.pids"
 START_TIMEOUT = float(os.environ.get("SMOKE_START_TIMEOUT", "300"))
 STOP_TIMEOUT = 60.0
+QUIET_SECONDS = 12.0  # longer than beat's 10 s between sweeps
+CHATTY = {"web", "worker", "beat"}
 
 
 def request(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
@@ -91,8 +96,18 @@ def stop_and_check(proc: subprocess.Popen[bytes], pids: list[int]) -> None:
     print(f"smoke: stopped cleanly; all {len(pids)} processes gone", flush=True)
 
 
-def main() -> int:
-    port = os.environ.get("PORT", "8123")
+def check_quiet(base: str, lines: list[str]) -> None:
+    """Pages opened, then nothing: web, worker and beat have nothing to say."""
+    request(base + "/")
+    mark = len(lines)
+    time.sleep(QUIET_SECONDS)
+    noisy = [line.rstrip() for line in lines[mark:] if line.split("|")[0].strip() in CHATTY]
+    if noisy:
+        raise SystemExit(f"smoke: the console is not quiet while idle: {noisy[:5]}")
+    print(f"smoke: console quiet for {QUIET_SECONDS:.0f} s while idle", flush=True)
+
+
+def run_once(port: str, *, quiet: bool) -> None:
     base = f"http://127.0.0.1:{port}"
     PIDS_FILE.unlink(missing_ok=True)
     proc = subprocess.Popen(
@@ -110,6 +125,8 @@ def main() -> int:
         wait_healthy(proc, base)
         log_in(base)
         pids = started_pids()
+        if quiet:
+            check_quiet(base, lines)
     except BaseException:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
@@ -119,6 +136,13 @@ def main() -> int:
     pump.join(5)
     if not any("all stopped" in line for line in lines):
         raise SystemExit("smoke: the supervisor never said it had stopped everything")
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "8123")
+    run_once(port, quiet=True)
+    print("smoke: starting again right after Ctrl-C", flush=True)
+    run_once(port, quiet=False)
     return 0
 
 

@@ -1,8 +1,9 @@
 """Admin for running drills. Every write goes through the timelines services: state changes are
 actions, a drill's name, time scale and scheduled start its form (drill_update, the latter two
 before it starts), the roster roster_add; injects, the timeline, escalation steps, notifications,
-the outbox and heartbeats are records, so they are read-only here, and so are observer
-invitations (made and revoked on a drill's setup page)."""
+the outbox and heartbeats are records, so they are read-only here (the outbox's failed rows are
+retried or dismissed by actions, through the services), and so are observer invitations (made and
+revoked on a drill's setup page)."""
 
 from __future__ import annotations
 
@@ -241,11 +242,36 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(Outbox)
 class OutboxAdmin(ReadOnlyAdmin):
-    """Rows of every organisation in one queue: for superusers (org_path is None)."""
+    """Side effects, one inject (or notice) per channel, of the administrator's organisations.
+    Rows that gave up stay here until a person retries or dismisses them (through the services,
+    audited)."""
 
-    list_display = ("topic", "idempotency_key", "created_at", "enqueued_at", "done_at", "attempts")
-    list_filter = ("topic",)
+    org_path = "drill__organisation"
+    list_display = (
+        "idempotency_key", "channel", "state", "drill", "attempts", "next_attempt_at", "done_at", "short_error",
+    )  # fmt: skip
+    list_filter = ("state", "channel", "topic")
     search_fields = ("idempotency_key", "last_error")
+    list_select_related = ("drill",)
+    actions = ["retry", "dismiss"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: Outbox) -> str:
+        return obj.last_error[:120]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # As for every write here: administrators by their membership, superusers by permission.
+        return self._may(request, lambda: bool(request.user.has_perm("timelines.change_outbox")))
+
+    @admin.action(description=_("Retry the selected side effects now"), permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[Outbox]) -> None:
+        done = services.outbox_retry(outbox_ids=queryset.values_list("pk", flat=True), by=request.user)
+        self.message_user(request, _("Retried: %(count)d (only failed or dismissed rows).") % {"count": done})
+
+    @admin.action(description=_("Dismiss the selected failed side effects"), permissions=["retry"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Outbox]) -> None:
+        done = services.outbox_dismiss(outbox_ids=queryset.values_list("pk", flat=True), by=request.user)
+        self.message_user(request, _("Dismissed: %(count)d (only failed rows).") % {"count": done})
 
 
 @admin.register(DispatcherHeartbeat)

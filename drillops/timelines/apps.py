@@ -11,5 +11,7 @@ class TimelinesConfig(AppConfig):
         # core cannot import this app, so the app registers its own health check.
         from drillops.core.health import register_check
         from drillops.timelines.engine.dispatcher import check_dispatcher
+        from drillops.timelines.engine.outbox import check_outbox
 
         register_check("dispatcher", check_dispatcher)
+        register_check("outbox", check_outbox)

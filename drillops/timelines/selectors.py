@@ -12,7 +12,16 @@ from django.db.models import Q, QuerySet
 from drillops.core.prepared import execute_prepared
 from drillops.departments.models import Role
 from drillops.departments.selectors import organisation_ids_of
-from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, RosterEntry, TimelineEntry, overdue_sql
+from drillops.timelines.models import (
+    OPEN_STATUSES,
+    Drill,
+    Inject,
+    Outbox,
+    OutboxState,
+    RosterEntry,
+    TimelineEntry,
+    overdue_sql,
+)
 from drillops.timelines.visibility import (
     MEMBERSHIP_TABLE,
     ROSTER_TABLE,
@@ -154,6 +163,14 @@ def messages_of(drill: Drill) -> QuerySet[TimelineEntry]:
 
 def roster_of(drill: Drill) -> QuerySet[RosterEntry]:
     return RosterEntry.objects.filter(drill=drill).select_related("user", "department").order_by("role", "id")
+
+
+def failed_side_effects(*, drill: Drill, user: Any, role: str | None = None) -> int | None:
+    """How many of the drill's side effects (notifications, e-mails, webhooks) gave up, for its
+    coordinators; None for anyone else (pass `role` when it is already known for this request)."""
+    if (role if role is not None else drill_role(user, drill)) != Role.COORDINATOR:
+        return None
+    return Outbox.objects.filter(drill=drill, state=OutboxState.FAILED).count()
 
 
 def open_injects_for(user: Any, drill: Drill) -> QuerySet[Inject]:

@@ -13,27 +13,25 @@ from drillops.timelines.engine import outbox as sideeffects
 log = logging.getLogger(__name__)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=8,
-)
-def process_outbox(outbox_id: int) -> bool:
-    return sideeffects.outbox_process(outbox_id=outbox_id)
+@shared_task(acks_late=True)
+def process_outbox(outbox_ids: list[int] | int) -> int:
+    """Carry out these rows. Failures are recorded on each row (backoff, then `failed`), never
+    retried by Celery: the sweep hands a row over again when it is due."""
+    ids = [outbox_ids] if isinstance(outbox_ids, int) else list(outbox_ids)
+    return sideeffects.outbox_process(outbox_ids=ids)
 
 
 @shared_task
 def sweep_outbox() -> int:
-    """Re-send outbox work whose task was lost (a broker restarted empty, a worker was killed).
-    Rows that merely wait in a long queue are not lost: a backlog shrinks what is re-sent, so
-    that a busy worker is not buried under copies."""
-    return sideeffects.outbox_sweep(send=sideeffects.enqueue_outbox, limit=max(0, SWEEP_LIMIT - _backlog()))
+    """Re-send outbox work whose task was lost (a broker restarted empty, a worker was killed) or
+    whose retry is due. Rows that merely wait in a long queue are not lost: a backlog shrinks what
+    is re-sent, so that a busy worker is not buried under copies."""
+    return sideeffects.outbox_sweep(
+        send=sideeffects.enqueue_outbox, limit=max(0, SWEEP_LIMIT - _backlog() * sideeffects.TASK_CHUNK)
+    )
 
 
-SWEEP_LIMIT = 2000
+SWEEP_LIMIT = 2000  # rows; a queued task carries up to TASK_CHUNK of them
 
 
 def _backlog() -> int:
@@ -43,5 +41,5 @@ def _backlog() -> int:
             channel: Any = conn.default_channel
             return int(channel.queue_declare(queue=queue, passive=True).message_count)
     except Exception as exc:  # no queue yet, or the broker is down: nothing is waiting in it
-        log.info("could not read the length of queue %s: %s", queue, exc)
+        log.debug("could not read the length of queue %s: %s", queue, exc)  # the sweep stays quiet
         return 0

@@ -23,6 +23,7 @@ from drillops.timelines.plan import readiness
 from drillops.timelines.selectors import (
     drill_role,
     drills_visible_to,
+    failed_side_effects,
     inject_list,
     messages_of,
     scope_for,
@@ -121,6 +122,7 @@ def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
         timeline = timeline_of(drill=drill, user=user).select_related("actor", "department", "inject")
         context["timeline"] = list(timeline.order_by("-at", "-id")[:TIMELINE_LIMIT])
         context["counts"] = _counts(drill)
+    context["outbox_failed"] = failed_side_effects(drill=drill, user=user, role=role)
     return context
 
 

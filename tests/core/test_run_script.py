@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -9,10 +12,11 @@ from pathlib import Path
 
 import psutil
 import psycopg2
+import pytest
 import redis
 
-from scripts.run import Child, ChildSpec
-from scripts.services import Services, pid_alive
+from scripts.run import Child, ChildSpec, base_env, child_specs, port_is_free, run_step
+from scripts.services import BASE_DIR, Services, pid_alive
 
 PY = sys.executable
 
@@ -107,3 +111,77 @@ def test_embedded_postgres_and_redis_start_answer_and_stop(tmp_path: Path):
     finally:
         services.stop()
     wait_for(lambda: not any(pid_alive(pid) for pid in pids))
+
+
+def _time_wait_on(port: int) -> None:
+    """Serve one connection on `port` and close it from the server's side first, as gunicorn
+    does after a page: the server's end of it lingers in TIME_WAIT, bound to the port."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _addr = server.accept()
+        accepted.close()
+        wait_for(lambda: client.recv(1) == b"")  # the server's FIN arrived
+        client.close()
+
+
+def test_the_port_is_free_again_right_after_a_server_with_closed_connections_stopped():
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    _time_wait_on(port)
+    with socket.socket() as strict, pytest.raises(OSError):  # the probe as it was: refused in TIME_WAIT
+        strict.bind(("127.0.0.1", port))
+    assert port_is_free(port)
+
+
+def test_a_port_with_a_live_listener_is_not_free():
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert not port_is_free(server.getsockname()[1])
+
+
+def test_celery_and_gunicorn_run_quietly_and_deliveries_only_when_asked(monkeypatch):
+    monkeypatch.setenv("CELERY_QUEUE", "drillops_elsewhere")
+    monkeypatch.delenv("GUNICORN_ACCESS_LOG", raising=False)
+    specs = {spec.name: spec.argv for spec in child_specs()}
+    assert "deliveries" not in specs
+    for name in ("worker", "beat"):
+        argv = specs[name]
+        assert argv[1] == "scripts/celery_console.py" and "-q" in argv
+        assert argv[argv.index("-l") + 1] == "warning"
+    assert specs["worker"][specs["worker"].index("-Q") + 1] == "drillops_elsewhere"
+    assert "deliveries" in {spec.name for spec in child_specs(deliveries=True)}
+    assert base_env()["GUNICORN_ACCESS_LOG"] == "0"
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "1")
+    assert base_env()["GUNICORN_ACCESS_LOG"] == "1"
+
+
+def test_celery_at_warning_keeps_our_loggers_at_info():
+    """Celery sets the root logger to -l's level; our lines (the sweep re-sending work) still
+    show, Celery's per-task lines do not."""
+    program = (
+        "import logging, sys; sys.path.insert(0, '.');"
+        "from scripts.celery_console import install; install();"
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'drillops.settings'); django.setup();"
+        "from drillops.celery import app; app.log.setup_logging_subsystem(loglevel='WARNING');"
+        "logging.getLogger('celery.worker.strategy').info('Task received');"
+        "logging.getLogger('drillops.timelines.engine.outbox').info('sweep re-enqueues 3 outbox rows')"
+    )
+    done = subprocess.run(  # noqa: S603 - our own program with the running interpreter
+        [PY, "-c", program], cwd=BASE_DIR, capture_output=True, text=True, timeout=60, check=True
+    )
+    output = done.stdout + done.stderr
+    assert "sweep re-enqueues 3 outbox rows" in output
+    assert "Task received" not in output
+
+
+def test_a_start_up_step_is_one_line_when_it_works_and_all_its_output_when_it_fails(capsys):
+    code, lines = run_step("step", [PY, "-c", "print('working'); print('done')"], env=dict(os.environ))
+    assert code == 0 and lines == ["working", "done"] and capsys.readouterr().out == ""
+    code, _lines = run_step("step", [PY, "-c", "print('no database'); raise SystemExit(2)"], env=dict(os.environ))
+    assert code == 2 and "step | no database" in capsys.readouterr().out

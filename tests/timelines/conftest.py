@@ -1,8 +1,13 @@
-"""Fixtures for the timing engine: an approved scenario built from a short list of event specs."""
+"""Fixtures for the timing engine: an approved scenario built from a short list of event specs, and a
+local webhook receiver."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -73,3 +78,52 @@ def bulk_scenario(organisation: Organisation, departments: list[Department], *, 
         through(scenarioevent_id=event.pk, department_id=department.pk) for event in made for department in departments
     )
     return scenario
+
+
+class WebhookReceiver:
+    """A department's webhook endpoint on 127.0.0.1: per path (one per department), it answers 500
+    while that path is failing and 204 otherwise (after `delay` seconds), and records both."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.failing: set[str] = set()
+        self.delay = 0.0  # seconds before each answer: a slow receiver
+        self.accepted: list[dict[str, Any]] = []
+        self.refused: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def keys(self, path: str) -> list[str]:
+        with self.lock:
+            return [hit["key"] for hit in self.accepted if hit["path"] == path]
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    state: dict[str, WebhookReceiver] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            receiver = state["receiver"]
+            time.sleep(receiver.delay)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            path = self.path.strip("/")
+            hit = {"path": path, "key": self.headers["Idempotency-Key"], "body": body}
+            with receiver.lock:
+                failing = path in receiver.failing
+                (receiver.refused if failing else receiver.accepted).append(hit)
+            self.send_response(500 if failing else 204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state["receiver"] = WebhookReceiver(server.server_port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state["receiver"]
+    server.shutdown()
+    server.server_close()

@@ -20,6 +20,8 @@ from drillops.timelines.models import (
     InjectCause,
     InjectStatus,
     Outbox,
+    OutboxChannel,
+    OutboxTopic,
     TimelineEntry,
 )
 
@@ -32,7 +34,9 @@ def ladder(*steps):
     return [{"after_seconds": after, **target, "message": f"step {n}"} for n, (after, target) in enumerate(steps)]
 
 
-def test_due_inject_is_delivered_once_with_deadline_ladder_timeline_and_outbox(build_scenario, cs, risk, start_drill):
+def test_due_inject_is_delivered_once_with_deadline_ladder_timeline_and_outbox(
+    build_scenario, cs, cs_staff, risk, start_drill
+):
     scenario = build_scenario(
         [{"offset": 0, "departments": [cs], "deadline": 600, "escalations": ladder((60, {"department": risk.pk}))}]
     )
@@ -45,7 +49,8 @@ def test_due_inject_is_delivered_once_with_deadline_ladder_timeline_and_outbox(b
     step = EscalationStep.objects.get(inject=inject)
     assert step.fire_at - inject.deadline_at == timedelta(seconds=30) and step.target_department == risk
     assert TimelineEntry.objects.filter(inject=inject, kind=EntryKind.DELIVERED).count() == 1
-    assert Outbox.objects.filter(topic="deliveries", payload__injects=[inject.pk]).count() == 1
+    keys = set(Outbox.objects.filter(payload__inject=inject.pk).values_list("idempotency_key", flat=True))
+    assert keys == {f"inject:{inject.pk}:inapp", f"inject:{inject.pk}:email"}
     assert dispatcher.run_once().delivered == 0
 
 
@@ -110,7 +115,8 @@ def test_escalation_to_a_role_goes_to_the_department_with_that_code_or_role(
     time.sleep(0.08)
     assert dispatcher.run_once().escalated == 2
     assert Inject.objects.get(drill=drill, cause=InjectCause.ESCALATION).department == exec_dept
-    assert Outbox.objects.filter(topic="escalation_role", payload__role="coordinator").count() == 1
+    notices = Outbox.objects.filter(topic=OutboxTopic.ESCALATION_ROLE, payload__role="coordinator")
+    assert sorted(notices.values_list("channel", flat=True)) == [OutboxChannel.EMAIL, OutboxChannel.INAPP]
 
 
 def test_resume_moves_deadlines_and_escalation_steps_by_the_paused_length(

@@ -19,7 +19,7 @@ from drillops.departments.models import DepartmentWebhook, LoginLock, Organisati
 from drillops.reports.models import Finding, FindingKind, ImprovementItem, Observation, Rating
 from drillops.scenarios import services as authoring
 from drillops.timelines import services as drills
-from drillops.timelines.models import DispatcherHeartbeat, Notification, SeatRole
+from drillops.timelines.models import DispatcherHeartbeat, Notification, Outbox, SeatRole
 from tests.factories import DepartmentFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 
@@ -80,12 +80,13 @@ def build(slug: str) -> AdminWorld:
     finding = Finding.objects.create(drill=drill, kind=FindingKind.IMPROVEMENT, title="Slow first report")
     item = ImprovementItem.objects.create(organisation=org, finding=finding, title="Direct line to risk")
     world.add(drill, roster, invitation, inject, inject.escalation_steps.get(), drill.timeline.first(), notice)
+    world.add(Outbox.objects.filter(drill=drill).order_by("pk").first())
     world.add(observation, finding, item, coordinator, AuditEntry.objects.filter(organisation_id=org.pk).first())
     return world
 
 
 def add_installation_records() -> None:
-    """What belongs to no organisation: groups, tokens, dispatcher heartbeats (outbox rows exist)."""
+    """What belongs to no organisation: groups, tokens, dispatcher heartbeats."""
     Group.objects.create(name="Auditors")
     Token.objects.create(user=UserFactory(username="api-robot"))
     DispatcherHeartbeat.objects.create(name="dispatcher-1")

@@ -3,8 +3,8 @@
 
 Delivery is a single UPDATE that only takes rows whose delivered_at is still NULL, so no cause
 can deliver a row twice. The same statement writes the timeline entries; the rest (escalation
-steps, conditional events, outbox rows) follows in the same transaction. Times come from the
-database clock (statement_timestamp())."""
+steps, conditional events, outbox rows: one per inject and channel) follows in the same
+transaction. Times come from the database clock (statement_timestamp())."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from typing import Any
 from django.db import connection
 
 from drillops.scenarios.models import ScenarioEvent
-from drillops.timelines.engine.notify import enqueue_outbox_on_commit, publish_on_commit
-from drillops.timelines.models import EscalationStep, EscalationUnless, Outbox
+from drillops.timelines.engine.notify import publish_on_commit
+from drillops.timelines.engine.outbox_rows import write_delivery_rows
+from drillops.timelines.models import EscalationStep, EscalationUnless
 
 log = logging.getLogger(__name__)
 
@@ -163,25 +164,10 @@ def _write_ladders(rows: list[Delivered]) -> None:
 
 
 def _write_delivery_outbox(rows: list[Delivered]) -> None:
+    write_delivery_rows(rows)
+    # Browsers hear of it at once: the live fan-out is a publish after commit, not an outbox channel.
     by_drill: dict[int, list[int]] = {}
     for row in rows:
         by_drill.setdefault(row.drill_id, []).append(row.id)
-    # Each inject is delivered once, so its id names its delivery's side effects uniquely.
-    outbox = [
-        Outbox(
-            topic="deliveries",
-            payload={"drill": drill_id, "injects": ids},
-            idempotency_key=f"deliver:{min(ids)}",
-        )
-        for drill_id, ids in by_drill.items()
-    ]
-    write_outbox(outbox)
-    # Browsers hear of it at once; the worker's fan-out later is a harmless repeat.
     for drill_id, ids in by_drill.items():
         publish_on_commit(drill_id, "delivered", {"injects": ids[:100]})
-
-
-def write_outbox(rows: list[Outbox]) -> list[Outbox]:
-    created = Outbox.objects.bulk_create(rows)
-    enqueue_outbox_on_commit([row.pk for row in created])
-    return created

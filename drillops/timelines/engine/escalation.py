@@ -22,8 +22,9 @@ from typing import Any
 from django.db import connection
 
 from drillops.departments.models import Department, Membership
-from drillops.timelines.engine.delivery import deliver_ids, write_outbox
+from drillops.timelines.engine.delivery import deliver_ids
 from drillops.timelines.engine.notify import publish_on_commit
+from drillops.timelines.engine.outbox_rows import write_notices
 from drillops.timelines.models import (
     EntryKind,
     EscalationStep,
@@ -31,6 +32,7 @@ from drillops.timelines.models import (
     InjectCause,
     InjectSource,
     Outbox,
+    OutboxTopic,
     TimelineEntry,
 )
 
@@ -123,7 +125,7 @@ def _escalate(steps: list[EscalationStep], fired: dict[int, Any]) -> None:
             role_notices.append(_role_notice(step))
     escalations = _find_or_create(groups, fired)
     _record(steps, fired, groups, escalations)
-    write_outbox(role_notices)
+    write_notices(role_notices)
 
 
 def _first(group: list[EscalationStep]) -> EscalationStep:
@@ -181,7 +183,10 @@ def _role_notice(step: EscalationStep) -> Outbox:
         "drill": source.drill_id, "organisation": source.drill.organisation_id, "inject": source.pk,
         "role": step.target_role, "title": source.title, "message": step.message,
     }  # fmt: skip
-    return Outbox(topic="escalation_role", payload=payload, idempotency_key=f"escalation:{step.pk}")
+    return Outbox(
+        topic=OutboxTopic.ESCALATION_ROLE, drill_id=source.drill_id, payload=payload,
+        idempotency_key=f"escalation:{step.pk}",
+    )  # fmt: skip
 
 
 def _missed(inject_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -33,7 +33,14 @@ from drillops.timelines.models.invitation import (
     read_token,
     sign_token,
 )
-from drillops.timelines.models.records import DispatcherHeartbeat, Notification, Outbox
+from drillops.timelines.models.records import (
+    DispatcherHeartbeat,
+    Notification,
+    Outbox,
+    OutboxChannel,
+    OutboxState,
+    OutboxTopic,
+)
 
 __all__ = [
     "LIVE_STATUSES",
@@ -54,6 +61,9 @@ __all__ = [
     "Notification",
     "ObserverInvitation",
     "Outbox",
+    "OutboxChannel",
+    "OutboxState",
+    "OutboxTopic",
     "RosterEntry",
     "SeatRole",
     "TimelineEntry",

@@ -3,7 +3,8 @@
 drill: control of the drill (create, update, start, pause, resume, finish, stop, ad-hoc, trigger);
 inject: responses (acknowledge, act, forward, resolve) and the comms channel;
 state: ending a drill and cancelling what can no longer happen; roster: who sits where;
-invitation: observer invitation links, joining by them and setting up an account on the spot."""
+invitation: observer invitation links, joining by them and setting up an account on the spot;
+outbox: retrying or dismissing side effects that gave up."""
 
 from drillops.timelines.services.drill import (
     drill_create,
@@ -30,6 +31,7 @@ from drillops.timelines.services.invitation import (
     invitation_revoke,
     invitation_signup,
 )
+from drillops.timelines.services.outbox import outbox_dismiss, outbox_retry
 from drillops.timelines.services.roster import roster_add, roster_remove, roster_set_attended
 from drillops.timelines.services.state import drill_end, finish_if_done
 
@@ -55,6 +57,8 @@ __all__ = [
     "invitation_revoke",
     "invitation_signup",
     "message_post",
+    "outbox_dismiss",
+    "outbox_retry",
     "roster_add",
     "roster_remove",
     "roster_set_attended",

@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from drillops.core.errors import InvalidInput, TransitionNotAllowed
 from drillops.departments.models import Department
-from drillops.scenarios.models import Channel, Scenario, ScenarioEvent, ScenarioVersion, VersionStatus
+from drillops.scenarios.models import Channel, ConditionKind, Scenario, ScenarioEvent, ScenarioVersion, VersionStatus
 from drillops.scenarios.selectors import latest_approved_version
 from drillops.timelines.engine.clock import db_now, lock_drill
 from drillops.timelines.engine.delivery import deliver_ids
 from drillops.timelines.engine.lifecycle import inject_from_event, write_start
 from drillops.timelines.engine.notify import publish_on_commit, wake_dispatcher
 from drillops.timelines.engine.trail import audit, state_changed
-from drillops.timelines.models import SCENARIO_CAUSES, Drill, DrillState, Inject, InjectCause
+from drillops.timelines.models import SCENARIO_CAUSES, Drill, DrillState, Inject, InjectCause, InjectStatus
 from drillops.timelines.services.common import clean_text, refuse
 from drillops.timelines.services.state import drill_end
 
@@ -149,28 +149,43 @@ def drill_pause(*, drill: Drill, by: Any) -> Drill:
     return drill
 
 
-_SHIFT_INJECTS = """
-UPDATE timelines_inject SET
-    due_at = CASE WHEN status = 'pending' AND delivered_at IS NULL THEN due_at + %(length)s ELSE due_at END,
-    deadline_at = CASE WHEN deadline_at > %(paused_at)s THEN deadline_at + %(length)s ELSE deadline_at END
-WHERE drill_id = %(drill)s AND ((status = 'pending' AND delivered_at IS NULL) OR deadline_at > %(paused_at)s)
-"""
+# The scenario clock stood still from the pause, so each due time moves by the part of the pause
+# after it was made: the whole pause for what existed before it, and from its making for a
+# deadline or step born of a delivery while paused (ad hoc, forward, trigger) or a condition armed
+# while paused. Its countdown starts at resume. GREATEST skips the NULL of rows with no such time.
+_PENDING = f"(i.status = '{InjectStatus.PENDING.value}' AND i.delivered_at IS NULL)"
+# When a pending row's due time was made: a conditional row is armed by its source, when the
+# source was resolved ("after resolved") or delivered ("if not acknowledged": its source's
+# deadline plus a delay). Other pending rows were written at start, before any pause.
+_ARMED_AT = f"""CASE WHEN i.source_id IS NOT NULL THEN (
+    SELECT CASE WHEN e.condition_kind = '{ConditionKind.AFTER_RESOLVED.value}'
+                THEN c.resolved_at ELSE c.delivered_at END
+    FROM timelines_inject c, scenarios_scenarioevent e WHERE c.id = i.source_id AND e.id = i.event_id) END"""  # noqa: S608 - enum values, no input
+_SHIFT_INJECTS = f"""
+UPDATE timelines_inject i SET
+    due_at = CASE WHEN {_PENDING}
+        THEN i.due_at + (%(now)s - GREATEST(%(paused_at)s, {_ARMED_AT})) ELSE i.due_at END,
+    deadline_at = CASE WHEN i.deadline_at > %(paused_at)s
+        THEN i.deadline_at + (%(now)s - GREATEST(%(paused_at)s, i.delivered_at)) ELSE i.deadline_at END
+WHERE i.drill_id = %(drill)s AND ({_PENDING} OR i.deadline_at > %(paused_at)s)
+"""  # noqa: S608 - enum values, no input
+# A step is written when its inject is delivered.
 _SHIFT_STEPS = """
-UPDATE timelines_escalationstep s SET fire_at = s.fire_at + %(length)s
+UPDATE timelines_escalationstep s SET fire_at = s.fire_at + (%(now)s - GREATEST(%(paused_at)s, i.delivered_at))
 FROM timelines_inject i
 WHERE s.inject_id = i.id AND i.drill_id = %(drill)s AND s.fired_at IS NULL AND s.cancelled_at IS NULL
 """
 
 
 def drill_resume(*, drill: Drill, by: Any) -> Drill:
-    """paused -> running. The scenario clock stood still: every pending due time, future deadline
-    and pending escalation step moves by exactly the paused length, one UPDATE per table."""
+    """paused -> running. Every pending due time, future deadline and pending escalation step
+    moves by the paused length (or its part after the time was made), one UPDATE per table."""
     with transaction.atomic():
         drill = lock_drill(drill)
         if drill.state != DrillState.PAUSED or drill.paused_at is None:
             raise refuse(drill, str(_("resume")))
         now = db_now()
-        params: dict[str, Any] = {"length": now - drill.paused_at, "paused_at": drill.paused_at, "drill": drill.pk}
+        params: dict[str, Any] = {"now": now, "paused_at": drill.paused_at, "drill": drill.pk}
         with connection.cursor() as cursor:
             cursor.execute(_SHIFT_INJECTS, params)
             shifted = cursor.rowcount

@@ -20,6 +20,7 @@ from drillops.timelines.engine.delivery import deliver_ids
 from drillops.timelines.engine.notify import publish_on_commit, wake_dispatcher
 from drillops.timelines.engine.trail import audit, entry
 from drillops.timelines.models import (
+    DrillState,
     EntryKind,
     EscalationStep,
     EscalationUnless,
@@ -55,12 +56,23 @@ def _lock_pending(inject: Inject) -> tuple[datetime, list[int]]:
     return db_now(), dependents
 
 
+def _on_scenario_clock(inject: Inject, at: datetime) -> datetime:
+    """The instant an answer counts for, against deadlines and steps. A paused drill's scenario
+    clock stands at the pause (resume moves those times on), so an answer given while paused
+    counts as given at the pause; the answer's own time stays the real one."""
+    drill = inject.drill
+    if drill.state == DrillState.PAUSED and drill.paused_at is not None:
+        return min(at, drill.paused_at)
+    return at
+
+
 def _cancel_steps(inject: Inject, at: datetime, unless: list[str]) -> None:
     """Steps not yet due are satisfied; a step already due stays for the dispatcher, which fires
     it because the answer came after its time."""
     EscalationStep.objects.filter(
-        inject=inject, fired_at__isnull=True, cancelled_at=None, unless__in=unless, fire_at__gt=at
-    ).update(cancelled_at=at, updated_at=at)
+        inject=inject, fired_at__isnull=True, cancelled_at=None, unless__in=unless,
+        fire_at__gt=_on_scenario_clock(inject, at),
+    ).update(cancelled_at=at, updated_at=at)  # fmt: skip
 
 
 def _acknowledge(inject: Inject, by: Any) -> datetime:
@@ -70,7 +82,7 @@ def _acknowledge(inject: Inject, by: Any) -> datetime:
         inject.status = InjectStatus.ACKNOWLEDGED
     inject.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "updated_at"])
     _cancel_steps(inject, at, [EscalationUnless.ACKNOWLEDGED])
-    if dependents and inject.deadline_at is not None and at <= inject.deadline_at:
+    if dependents and inject.deadline_at is not None and _on_scenario_clock(inject, at) <= inject.deadline_at:
         # "Only if not acknowledged by its deadline": answered in time, so those never come.
         Inject.objects.filter(pk__in=dependents).update(status=InjectStatus.CANCELLED, cancelled_at=at, updated_at=at)
         cancel_unreachable(drill_id=inject.drill_id)

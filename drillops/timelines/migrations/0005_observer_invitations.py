@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timelines', '0003_escalation_sources'),
+        ('timelines', '0004_outbox_row_per_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
