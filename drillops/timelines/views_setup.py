@@ -188,10 +188,17 @@ def drill_setup(request: HttpRequest, pk: int) -> HttpResponse:
         "invitations": invitations,
         "invitation_form": InvitationForm(),
         "readiness": readiness(drill),
-        "preview": timing_preview(drill.scenario_version, drill.time_scale, drill.started_at or drill.scheduled_start),
+        "preview": timing_preview(drill.scenario_version, drill.time_scale, _clock_start(drill)),
         "time_zone": drill.organisation.time_zone,
     }
     return render(request, "timelines/drill_setup.html", context)
+
+
+def _clock_start(drill: Drill) -> datetime | None:
+    """Where the scenario clock starts, for the timing: a started drill's start moved by its pauses."""
+    if drill.started_at is None:
+        return drill.scheduled_start
+    return drill.started_at + drill.paused_total
 
 
 def _back(request: HttpRequest, drill: Drill, anchor: str) -> HttpResponse:

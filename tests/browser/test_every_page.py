@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser]
 
 def _label(path: str) -> str:
     """A screenshot name that does not change with the ids of a run."""
-    return re.sub(r"/\d+/", "/", path).strip("/").replace("/", "_") or "home"
+    return re.sub(r"/\d+/", "/", path.split("?")[0]).strip("/").replace("/", "_") or "home"
 
 
 @pytest.fixture
