@@ -179,6 +179,10 @@ def invitation_join(*, invitation: ObserverInvitation, user: Any) -> RosterEntry
 # --- setting up an account on the spot -----------------------------------------------------------
 
 
+def _username_taken() -> str:
+    return _("This username is taken; choose another, or log in if it is yours.")
+
+
 def _check_signup(invitation: ObserverInvitation, username: Any, email: Any, password: Any) -> tuple[str, str]:
     user_model = get_user_model()
     errors: dict[str, list[str]] = {}
@@ -189,7 +193,7 @@ def _check_signup(invitation: ObserverInvitation, username: Any, email: Any, pas
     except ValidationError as exc:
         errors["username"] = list(exc.messages)
     if "username" not in errors and user_model.objects.filter(username__iexact=name).exists():
-        errors["username"] = [_("This username is taken; choose another, or log in if it is yours.")]
+        errors["username"] = [_username_taken()]
     try:
         validate_email(address)
     except ValidationError:
@@ -247,11 +251,13 @@ def invitation_signup(
 ) -> Any:
     """A new, inactive account and the e-mail that confirms its address. The account has no
     organisation; confirming it (invitation_confirm) activates it and seats it as an observer."""
+    name, clean_address = _check_signup(invitation, username, email, password)
+    user = get_user_model()(username=name, email=clean_address, is_active=False)
+    user.set_password(password)  # hashing is slow by design: done before the drill is locked
     with transaction.atomic():
         drill, locked = _lock_open(invitation)
-        name, clean_address = _check_signup(locked, username, email, password)
-        user = get_user_model()(username=name, email=clean_address, is_active=False)
-        user.set_password(password)
+        if get_user_model().objects.filter(username__iexact=name).exists():  # taken in the meantime
+            raise InvalidInput({"username": [_username_taken()]})
         user.save()
         _mail_confirmation(user, locked, Drill.objects.select_related("organisation").get(pk=drill.pk), base_url)
         data = {"user": user.pk, "username": name, "client_address": client_address}
