@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from drillops.departments.models import DepartmentWebhook, Membership
-from drillops.timelines.engine.notify import publish_now
+from drillops.timelines.engine.notify import enqueue_outbox_on_commit, publish_now
 from drillops.timelines.models import Inject, Notification, Outbox, RosterEntry
 
 log = logging.getLogger(__name__)
@@ -36,11 +36,13 @@ def _members(drill_id: int, department_id: int) -> list[Any]:
     return list(get_user_model().objects.filter(Q(pk__in=staff) | Q(pk__in=seated), is_active=True))
 
 
-def _notify_users(users: list[Any], *, drill_id: int, inject: Inject | None, title: str, body: str, key: str) -> None:
+def _notify_users(
+    users: list[Any], *, drill_id: int | None, inject: Inject | None, title: str, body: str, key: str, link: str = ""
+) -> None:
     Notification.objects.bulk_create(
         [
             Notification(
-                user=user, drill_id=drill_id, inject=inject, title=title[:300], body=body,
+                user=user, drill_id=drill_id, inject=inject, title=title[:300], body=body, link=link[:300],
                 idempotency_key=f"{key}:user:{user.pk}"[:120],
             )
             for user in users
@@ -116,10 +118,45 @@ def _on_escalation_role(payload: dict[str, Any], key: str) -> None:
     publish_now(int(payload["drill"]), "escalation", {"inject": payload.get("inject")})
 
 
+NOTICE_APP, NOTICE_EMAIL = "app", "email"
+
+
+def _on_notice(payload: dict[str, Any], key: str) -> None:
+    """A notice that is not an inject (a questionnaire to answer, an improvement item due soon) to
+    named people on one channel: in the app with its link, or by e-mail with the link spelt out."""
+    users = list(get_user_model().objects.filter(pk__in=payload.get("users", []), is_active=True))
+    title, body, link = payload.get("title", ""), payload.get("body", ""), payload.get("link", "")
+    if payload.get("channel") == NOTICE_EMAIL:
+        _email(users, title=title, body=f"{body}\n\n{settings.SITE_URL}{link}" if link else body, key=key)
+        return
+    marked = f"[{settings.EXERCISE_MARK}] {title}"
+    _notify_users(users, drill_id=payload.get("drill"), inject=None, title=marked, body=body, key=key, link=link)
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], str], None]] = {
     "deliveries": _on_deliveries,
     "escalation_role": _on_escalation_role,
+    "notice": _on_notice,
 }
+
+
+def notice_write(
+    *, key: str, user_ids: list[int], title: str, body: str = "", link: str = "", drill_id: int | None = None
+) -> list[int]:
+    """Owe a notice to these people: one outbox row per channel (in the app, e-mail), carried out
+    after the commit. The key makes it once: writing the same notice again adds nothing."""
+    if not user_ids:
+        return []
+    payload = {"users": sorted(set(user_ids)), "title": title, "body": body, "link": link, "drill": drill_id}
+    rows = [
+        Outbox(topic="notice", idempotency_key=f"{key}:{channel}"[:120], payload={**payload, "channel": channel})
+        for channel in (NOTICE_APP, NOTICE_EMAIL)
+    ]
+    Outbox.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = [row.idempotency_key for row in rows]
+    ids = list(Outbox.objects.filter(idempotency_key__in=keys, done_at__isnull=True).values_list("pk", flat=True))
+    enqueue_outbox_on_commit(ids)
+    return ids
 
 
 def outbox_process(*, outbox_id: int) -> bool:
