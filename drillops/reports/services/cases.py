@@ -42,7 +42,7 @@ def _clean_change(value: Any, field: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput({field: [str(_("A number, e.g. -0.3 for 30 % less."))]})
+        raise InvalidInput({field: [str(_("A number, e.g. -0.3 for thirty per cent less."))]})
     if not -1 <= value <= 10:
         raise InvalidInput({field: [str(_("Between -1 (all gone) and 10 (eleven times as much)."))]})
     return float(value)

@@ -180,8 +180,6 @@ def _recipients(drill: Drill, kind: str) -> list[int]:
 
 
 def _check_phase(drill: Drill, phase: str) -> None:
-    if phase not in SurveyPhase.values:
-        raise InvalidInput({"phase": [str(_("Use pre or post."))]})
     if phase == SurveyPhase.PRE and drill.state != DrillState.SCHEDULED:
         raise DomainError(str(_("A questionnaire before the drill is sent before it starts.")))
     if phase == SurveyPhase.POST and not drill.is_over:
@@ -215,7 +213,8 @@ def questionnaires_send(
     """Send questionnaires to the drill's roster: participants' to players, deputies and
     controllers, observers' to observers; in the app and by e-mail. Without `templates`, the
     organisation's defaults. A template already sent for this phase is not sent again."""
-    _check_phase(drill, phase)
+    if phase not in SurveyPhase.values:
+        raise InvalidInput({"phase": [str(_("Use pre or post."))]})
     chosen = templates if templates is not None else templates_ensure_defaults(organisation=drill.organisation)
     if any(t.organisation_id != drill.organisation_id for t in chosen):
         raise InvalidInput({"templates": [str(_("A questionnaire belongs to another organisation."))]})
