@@ -50,7 +50,7 @@ def with_answer(w: Any, value: Any) -> dict[str, Any]:
 
 def target(**fields: Any) -> Callable[[Any], dict[str, Any]]:
     return lambda w: {
-        "target": {"metric": "handoff_latency", "pair": [w.cs.pk, w.risk.pk], "op": "<=", "value": 600, **fields}
+        "target": {"metric": "handoff_p50", "op": "<=", "value": 600, "from": w.cs.pk, "to": w.risk.pk, **fields}
     }
 
 
@@ -209,11 +209,14 @@ PLAN = [
     Bad("item unknown status", item(), lambda w: {"status": "someday"}, fields=("status",), method="patch"),
     Bad("item due date as text", item(), lambda w: {"due_date": "soon"}, fields=("due_date",), method="patch"),
     Bad("item target of unknown metric", item(), target(metric="speed"), fields=("target",), method="patch"),
-    Bad("hand-off target without a pair", item(), target(pair=None), fields=("target",), method="patch"),
+    Bad("hand-off target without its destination", item(), target(to=None), fields=("target",), method="patch"),
+    Bad("hand-off target naming one department", item(), target(department=1), fields=("target",), method="patch"),
+    Bad("negative seconds", item(), target(value=-1), fields=("target",), method="patch"),
+    Bad("target with an unknown key", item(), target(pair=[1, 2]), fields=("target",), method="patch"),
     Bad(
         "target of one department twice",
         item(),
-        lambda w: {"target": {"metric": "handoff_latency", "pair": [w.cs.pk, w.cs.pk], "op": "<=", "value": 1}},
+        lambda w: {"target": {"metric": "handoff_max", "op": "<=", "value": 1, "from": w.cs.pk, "to": w.cs.pk}},
         fields=("target",),
         method="patch",
     ),
@@ -229,7 +232,7 @@ PLAN = [
     Bad(
         "target department of another org",
         item(),
-        lambda w: {"target": {"metric": "time_to_acknowledge", "department": w.other_dept.pk, "op": "<=", "value": 60}},
+        lambda w: {"target": {"metric": "acknowledge_p90", "department": w.other_dept.pk, "op": "<=", "value": 60}},
         fields=("target",),
         method="patch",
     ),

@@ -1,12 +1,14 @@
 """The structured target of an improvement item (DESIGN.md, "Metrics, precisely"): a metric key
-from a fixed list, the department it is measured for (or the ordered pair of departments of a
-hand-off), `<=` or `>=`, and a value in real seconds or a share.
+from a fixed list, `<=` or `>=`, a value in real seconds or a share, and the department it is
+measured for (or, for a hand-off, the ordered pair `from` -> `to`):
 
-    {"metric": "handoff_latency", "pair": [cs_id, risk_id], "op": "<=", "value": 600}
-    {"metric": "deadline_compliance", "department": cs_id, "op": ">=", "value": 0.9}
+    {"metric": "handoff_p50", "op": "<=", "value": 600.0, "from": cs_id, "to": risk_id}
+    {"metric": "deadline_compliance", "op": ">=", "value": 0.9, "department": cs_id}
 
-This validator stands in for the one that comes with the metrics (scenarios.targets, on critical
-tasks): the stored shape is the same, so swapping `validate_target` changes no row."""
+The shape and the metric keys are those of the critical tasks' targets that come with the metrics
+(scenarios.targets, on the aar-metrics branch); this validator stands in for theirs until it
+lands: swapping `validate_target` for `Target.from_json(...).as_json()` plus the organisation check
+changes no stored row."""
 
 from __future__ import annotations
 
@@ -19,69 +21,76 @@ from drillops.core.errors import InvalidInput
 from drillops.departments.models import Department
 
 SECONDS, SHARE = "seconds", "share"
-# metric key -> unit of its value; "pair" marks the metrics measured between two departments.
+# metric key -> unit of its value. The hand-off metrics are measured from one department to another.
 METRICS: dict[str, str] = {
-    "time_to_acknowledge": SECONDS,
-    "time_to_first_action": SECONDS,
-    "time_to_resolve": SECONDS,
+    **{
+        f"{name}_{stat}": SECONDS
+        for name in ("acknowledge", "first_action", "resolve")
+        for stat in ("p50", "p90", "max")
+    },
+    "acknowledged_share": SHARE,
     "deadline_compliance": SHARE,
-    "handoff_latency": SECONDS,
-    "decision_latency": SECONDS,
-    "press_answer_time": SECONDS,
+    "decision_p50": SECONDS,
+    "decision_max": SECONDS,
+    "press_answer_p50": SECONDS,
+    "press_answer_max": SECONDS,
+    "handoff_p50": SECONDS,
+    "handoff_max": SECONDS,
 }
-PAIR_METRICS = frozenset({"handoff_latency"})
+PAIR_METRICS = frozenset({"handoff_p50", "handoff_max"})
 OPERATORS = ("<=", ">=")
-KEYS = frozenset({"metric", "department", "pair", "op", "value"})
+KEYS = frozenset({"metric", "op", "value", "department", "from", "to"})
 
 
 def _fail(message: Any) -> InvalidInput:
     return InvalidInput({"target": [str(message)]})
 
 
-def _department_ids(value: dict[str, Any], metric: str) -> tuple[int | None, list[int] | None]:
-    department, pair = value.get("department"), value.get("pair")
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _departments(value: dict[str, Any], metric: str) -> dict[str, int]:
     if metric in PAIR_METRICS:
-        if department is not None or not isinstance(pair, list) or len(pair) != 2:
-            raise _fail(_('A hand-off target names an ordered pair of departments: "pair": [from, to].'))
-        if not all(isinstance(d, int) and not isinstance(d, bool) for d in pair) or pair[0] == pair[1]:
-            raise _fail(_("The pair is two different department ids."))
-        return None, list(pair)
-    if pair is not None:
-        raise _fail(_("Only a hand-off target names a pair of departments."))
-    if department is not None and (not isinstance(department, int) or isinstance(department, bool)):
-        raise _fail(_("The department is a department id."))
-    return department, None
+        if "department" in value or not (_is_id(value.get("from")) and _is_id(value.get("to"))):
+            raise _fail(_("A hand-off target names two departments, 'from' and 'to'."))
+        if value["from"] == value["to"]:
+            raise _fail(_("A hand-off goes from one department to another."))
+        return {"from": value["from"], "to": value["to"]}
+    if "from" in value or "to" in value:
+        raise _fail(_("Only hand-off targets name 'from' and 'to'."))
+    department = value.get("department")
+    if department is None:
+        return {}
+    if not _is_id(department):
+        raise _fail(_("department must be a department id."))
+    return {"department": department}
 
 
-def _value(value: Any, unit: str) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _fail(_("The value is a number."))
-    if unit == SHARE and not 0 <= value <= 1:
-        raise _fail(_("A share is between 0 and 1."))
-    if unit == SECONDS and not 0 <= value <= 10**9:
-        raise _fail(_("Seconds are between 0 and 1,000,000,000."))
-    return value
+def _value(value: Any, unit: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise _fail(_("value must be a number, 0 or more."))
+    if unit == SHARE and value > 1:
+        raise _fail(_("value of a share is between 0 and 1."))
+    return float(value)
 
 
 def validate_target(value: Any, *, organisation_id: int) -> dict[str, Any] | None:
     """The target in its stored shape, or InvalidInput({"target": [...]}) naming what is wrong."""
     if value is None:
         return None
-    if not isinstance(value, dict) or set(value) - KEYS:
-        raise _fail(_("A target is an object with metric, department or pair, op and value."))
+    if not isinstance(value, dict):
+        raise _fail(_("A target is an object with metric, op and value."))
+    if set(value) - KEYS:
+        raise _fail(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(set(value) - KEYS))})
     metric = value.get("metric")
-    if metric not in METRICS:
+    if not isinstance(metric, str) or metric not in METRICS:
         raise _fail(_("Unknown metric; use one of: %(keys)s.") % {"keys": ", ".join(METRICS)})
     if value.get("op") not in OPERATORS:
-        raise _fail(_("The operator is <= or >=."))
-    department, pair = _department_ids(value, metric)
-    named = [d for d in [department, *(pair or [])] if d is not None]
-    known = Department.objects.filter(organisation_id=organisation_id, pk__in=named).count()
-    if known != len(set(named)):
-        raise _fail(_("A department of the target is not one of the organisation's."))
+        raise _fail(_("op must be '<=' or '>='."))
     target: dict[str, Any] = {"metric": metric, "op": value["op"], "value": _value(value.get("value"), METRICS[metric])}
-    if department is not None:
-        target["department"] = department
-    if pair is not None:
-        target["pair"] = pair
-    return target
+    departments = _departments(value, metric)
+    named = set(departments.values())
+    if Department.objects.filter(organisation_id=organisation_id, pk__in=named).count() != len(named):
+        raise _fail(_("A department of the target is not one of the organisation's."))
+    return {**target, **departments}

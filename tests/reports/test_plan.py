@@ -68,7 +68,7 @@ def test_staff_move_their_item_forward_but_never_verify_it(world: World, client_
 
 
 def test_an_item_stores_a_structured_target(world: World, client_as: Clients) -> None:
-    target = {"metric": "handoff_latency", "pair": [world.cs.pk, world.risk.pk], "op": "<=", "value": 600}
+    target = {"metric": "handoff_p50", "op": "<=", "value": 600.0, "from": world.cs.pk, "to": world.risk.pk}
     answer = client_as("coordinator").patch(
         f"/api/v1/improvement-items/{world.item.pk}/", {"target": target}, format="json"
     )
