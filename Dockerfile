@@ -6,9 +6,9 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# A CJK font so that Chinese reports (PDF) render; curl-free healthchecks use Python.
+# Pango for WeasyPrint and a CJK font, so that the report's PDF renders Chinese; healthchecks use Python.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-wqy-microhei fontconfig \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -9,6 +9,7 @@ from drillops.reports.api.findings import FindingViewSet
 from drillops.reports.api.plan import ImprovementItemViewSet
 from drillops.reports.api.publishing import ReportVersionViewSet
 from drillops.reports.api.questionnaires import DrillSurveyViewSet, TemplateViewSet
+from drillops.reports.api.report import ReportViewSet
 from drillops.reports.api.scores import ScoreViewSet
 from drillops.reports.api.views import ObservationViewSet
 from drillops.scenarios.api.views import ObjectiveViewSet, ScenarioEventViewSet, ScenarioViewSet
@@ -26,6 +27,7 @@ router.register(r"drills/(?P<drill_pk>\d+)/scores", ScoreViewSet, basename="dril
 router.register(r"drills/(?P<drill_pk>\d+)/findings", FindingViewSet, basename="drill-finding")
 router.register(r"drills/(?P<drill_pk>\d+)/questionnaires", DrillSurveyViewSet, basename="drill-questionnaire")
 router.register(r"drills/(?P<drill_pk>\d+)/report/versions", ReportVersionViewSet, basename="drill-report-version")
+router.register(r"drills/(?P<drill_pk>\d+)/report", ReportViewSet, basename="drill-report")
 router.register("injects", InjectViewSet, basename="inject")
 router.register("improvement-items", ImprovementItemViewSet, basename="improvement-item")
 router.register("questionnaire-templates", TemplateViewSet, basename="questionnaire-template")

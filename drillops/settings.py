@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "drillops.core",
     "drillops.departments",
     "drillops.scenarios",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "drillops.core.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as axes asks: it turns a refused login (flagged on the request) into the refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "drillops.urls"
@@ -149,6 +153,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every login goes through axes first: it refuses a locked (username, address) pair and a
+# throttled address before a password is even checked (drillops.departments.login_guard).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A (username, address) pair is locked after 10 failures; the lock (and the count) ends 15
+# minutes after the last counted failure, or when an administrator lifts it in the admin.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A success forgets the pair's failures; refusals during a lock do not prolong it.
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "drillops.departments.login_guard.LoginGuardHandler"
+AXES_LOCKOUT_CALLABLE = "drillops.departments.login_guard.refusal_response"
+AXES_CLIENT_IP_CALLABLE = "drillops.departments.login_guard.client_address"
+# Successful logins are not logged row by row: the failures are what administrators act on.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# An address is throttled (429 with Retry-After) after this many failed logins, whatever the
+# usernames, within a sliding window; counted in Redis (see login_guard for why).
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100"))
+LOGIN_ADDRESS_WINDOW_SECONDS = int(os.environ.get("LOGIN_ADDRESS_WINDOW_SECONDS", "3600"))
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# A new account's one-time set-password link is valid this long.
+PASSWORD_RESET_TIMEOUT = 72 * 60 * 60
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -217,6 +250,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A member's role appears in several components (a user, a new user with their link).
+    "ENUM_NAME_OVERRIDES": {"MemberRoleEnum": "drillops.departments.models.Role"},
 }
 
 # The dispatcher: how long it sleeps at most between looks at the clock, and its lease.
@@ -232,4 +267,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # axes says INFO for every login; its warnings (failures, locks) are what an operator needs.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("drillops.departments.urls")),
     path("", include("drillops.scenarios.urls")),
     path("", include("drillops.reports.urls")),
     path("", include("drillops.timelines.urls")),

@@ -1,4 +1,6 @@
-"""`make test` needs Chromium (browser tests) and a CJK font (Chinese PDFs and screenshots).
+"""`make test` needs Chromium (browser tests), a CJK font (Chinese PDFs and screenshots), Pango
+(WeasyPrint renders the report's PDF with it) and poppler's pdffonts/pdftotext (the PDF test reads
+the PDF back).
 
 As root on Debian/Ubuntu it installs what is missing with apt-get; elsewhere it prints
 the command to run and fails, because a test suite that skips them proves nothing.
@@ -6,6 +8,7 @@ the command to run and fails, because a test suite that skips them proves nothin
 
 from __future__ import annotations
 
+import ctypes.util
 import glob
 import os
 import platform
@@ -13,7 +16,7 @@ import shutil
 import subprocess
 import sys
 
-APT_PACKAGES = ["chromium", "fonts-wqy-microhei"]
+APT_PACKAGES = ["chromium", "fonts-wqy-microhei", "libpango-1.0-0", "libpangoft2-1.0-0", "poppler-utils"]
 CJK_FONT_GLOBS = [
     "/usr/share/fonts/**/wqy-microhei.ttc",
     "/usr/share/fonts/**/wqy-zenhei.ttc",
@@ -41,8 +44,22 @@ def has_cjk_font() -> bool:
     return any(glob.glob(pattern, recursive=True) for pattern in CJK_FONT_GLOBS)
 
 
+def has_pango() -> bool:
+    return all(ctypes.util.find_library(name) for name in ("pango-1.0", "pangoft2-1.0"))
+
+
+def has_poppler() -> bool:
+    return bool(shutil.which("pdffonts") and shutil.which("pdftotext"))
+
+
 def missing() -> list[str]:
-    return [name for name, ok in (("chromium", has_browser()), ("fonts-wqy-microhei", has_cjk_font())) if not ok]
+    checks = (
+        (["chromium"], has_browser()),
+        (["fonts-wqy-microhei"], has_cjk_font()),
+        (["libpango-1.0-0", "libpangoft2-1.0-0"], has_pango()),
+        (["poppler-utils"], has_poppler()),
+    )
+    return [name for names, ok in checks if not ok for name in names]
 
 
 def apt_install(packages: list[str]) -> None:
@@ -55,7 +72,8 @@ def apt_install(packages: list[str]) -> None:
 def install_hint() -> str:
     if platform.system() == "Darwin":
         return (
-            "brew install --cask chromium && export DRILLOPS_BROWSER=/Applications/Chromium.app/Contents/MacOS/Chromium"
+            "brew install --cask chromium && brew install pango poppler"
+            " && export DRILLOPS_BROWSER=/Applications/Chromium.app/Contents/MacOS/Chromium"
         )
     return "sudo apt-get install -y " + " ".join(APT_PACKAGES) + "   (or set DRILLOPS_BROWSER to a Chromium binary)"
 

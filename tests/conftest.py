@@ -91,6 +91,15 @@ def pytest_make_collect_report(
 
 
 @pytest.fixture(autouse=True)
+def _no_failed_logins_counted() -> None:
+    """Failed logins per address are counted in Redis, outside the rolled-back transaction: each
+    test starts from none, so that the suite's wrong passwords never add up to a throttle."""
+    from drillops.departments.login_guard import forget_address_failures
+
+    forget_address_failures()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     """PBKDF2's deliberate slowness is a third of the suite's time, and proves nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,6 +6,7 @@ the test checks that no row anywhere was added, removed or touched and no audit 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,6 +27,19 @@ from .api.bad_input import (
 from .api.world import World
 
 __all__ = ["bad_world"]  # the module-scoped world fixture, shared through the import
+
+
+def objectives_url(w: Any) -> str:
+    return f"/api/v1/scenarios/{w.draft.pk}/objectives/"
+
+
+def target(**changes: Any) -> dict[str, Any]:
+    return {"metric": "acknowledge_p90", "op": "<=", "value": 300, **changes}
+
+
+def objective_with(w: Any, task: Callable[[Any], Any]) -> dict[str, Any]:
+    return {"capability": "c", "title": "t", "critical_tasks": ["A good one", task(w)]}
+
 
 MALFORMED = [
     Bad(f"malformed JSON to {name}", url, '{"title": "x",', role=role)
@@ -77,36 +91,6 @@ ORGANISATION = [
         lambda w: {"code": "x", "name": "X", "description": LONG_TEXT},
         fields=("description",),
     ),
-    Bad(
-        "user without password",
-        lambda w: "/api/v1/users/",
-        lambda w: {"username": "u1", "role": "observer"},
-        fields=("password",),
-    ),
-    Bad(
-        "user with a weak password",
-        lambda w: "/api/v1/users/",
-        lambda w: {"username": "u1", "password": "123", "role": "observer"},
-        fields=("password",),
-    ),
-    Bad(
-        "user with unknown role",
-        lambda w: "/api/v1/users/",
-        lambda w: {"username": "u1", "password": "a-long-Secret-42", "role": "king"},
-        fields=("role",),
-    ),
-    Bad(
-        "user name taken",
-        lambda w: "/api/v1/users/",
-        lambda w: {"username": "CS1", "password": "a-long-Secret-42", "role": "observer"},
-        fields=("username",),
-    ),
-    Bad(
-        "user with another org's department",
-        lambda w: "/api/v1/users/",
-        lambda w: {"username": "u1", "password": "a-long-Secret-42", "role": "staff", "departments": [w.other_dept.pk]},
-        fields=("departments",),
-    ),
     Bad("scenario without title", lambda w: "/api/v1/scenarios/", lambda w: {"description": "d"}, fields=("title",)),
     Bad(
         "scenario description over the cap",
@@ -126,9 +110,135 @@ ORGANISATION = [
         lambda w: {"capability": "c", "title": "t", "critical_tasks": [LONG_TITLE]},
         fields=("critical_tasks",),
     ),
+    *(
+        Bad(
+            f"objective task {label}",
+            objectives_url,
+            lambda w, t=task: objective_with(w, t),
+            fields=("critical_tasks",),
+        )
+        for label, task in (
+            ("neither title nor object", lambda w: 5),
+            ("object without title", lambda w: {"target": None}),
+            ("object with unknown key", lambda w: {"title": "t", "owner": "cs"}),
+            ("blank title", lambda w: {"title": "  "}),
+            ("target not an object", lambda w: {"title": "t", "target": "fast"}),
+            ("target unknown metric", lambda w: {"title": "t", "target": target(metric="speed")}),
+            ("target bad op", lambda w: {"title": "t", "target": target(op="<")}),
+            ("target negative", lambda w: {"title": "t", "target": target(value=-1)}),
+            ("target value as text", lambda w: {"title": "t", "target": target(value="10")}),
+            ("share above one", lambda w: {"title": "t", "target": target(metric="deadline_compliance", value=1.5)}),
+            (
+                "hand-off without to",
+                lambda w: {"title": "t", "target": target(metric="handoff_p50", **{"from": w.cs.pk})},
+            ),
+            (
+                "hand-off to itself",
+                lambda w: {"title": "t", "target": target(metric="handoff_p50", **{"from": w.cs.pk, "to": w.cs.pk})},
+            ),
+            (
+                "hand-off with a department",
+                lambda w: {
+                    "title": "t",
+                    "target": target(metric="handoff_p50", department=w.cs.pk, **{"from": w.cs.pk, "to": w.risk.pk}),
+                },
+            ),
+            ("department of another org", lambda w: {"title": "t", "target": target(department=w.other_dept.pk)}),
+            ("department unknown", lambda w: {"title": "t", "target": target(department=999_999)}),
+        )
+    ),
     Bad("approve a draft", lambda w: f"/api/v1/scenarios/{w.draft.pk}/approve/", None, status=409),
     Bad("second draft version", lambda w: f"/api/v1/scenarios/{w.draft.pk}/versions/", None, status=409),
 ]
+
+
+def users(w: Any) -> str:
+    return "/api/v1/users/"
+
+
+def user_url(role: str) -> Any:
+    return lambda w: f"/api/v1/users/{w.users[role].pk}/"
+
+
+def new_user(**changes: Any) -> Any:
+    return lambda w: {"username": "u1", "role": "observer", **changes}
+
+
+ACCOUNTS = [
+    Bad("user given a password", users, new_user(password="a-long-Secret-42"), fields=("password",)),
+    Bad(
+        "user given a password and a bad role", users, new_user(password="x", role="king"), fields=("password", "role")
+    ),
+    Bad(
+        "user's password patched",
+        user_url("staff_target"),
+        lambda w: {"password": "a-long-Secret-42"},
+        fields=("password",),
+        method="patch",
+    ),
+    Bad("user with unknown role", users, new_user(role="king"), fields=("role",)),
+    Bad("user name taken", users, new_user(username="CS1"), fields=("username",)),
+    Bad("user name with a space", users, new_user(username="a b"), fields=("username",)),
+    Bad("user name too long", users, new_user(username="u" * 151), fields=("username",)),
+    Bad("user e-mail not an address", users, new_user(email="nope"), fields=("email",)),
+    Bad(
+        "user with another org's department",
+        users,
+        lambda w: {"username": "u1", "role": "staff", "departments": [w.other_dept.pk]},
+        fields=("departments",),
+    ),
+    Bad("staff user without a department", users, new_user(role="staff"), fields=("departments",)),
+    Bad("user departments not a list", users, new_user(role="staff", departments=5), fields=("departments",)),
+    Bad(
+        "user activity not a boolean",
+        user_url("observer_uninvited"),
+        lambda w: {"is_active": "maybe"},
+        fields=("is_active",),
+        method="patch",
+    ),
+    Bad(
+        "observer made staff without a department",
+        user_url("observer_uninvited"),
+        lambda w: {"role": "staff"},
+        fields=("departments",),
+        method="patch",
+    ),
+    # Refused (403) and conflicting (409) account changes change nothing either.
+    Bad("coordinator creates a coordinator", users, new_user(role="coordinator"), status=403),
+    Bad(
+        "coordinator promotes an observer",
+        user_url("observer_uninvited"),
+        lambda w: {"role": "coordinator"},
+        status=403,
+        method="patch",
+    ),
+    Bad(
+        "coordinator changes their own e-mail",
+        user_url("coordinator"),
+        lambda w: {"email": "me@example.test"},
+        status=403,
+        method="patch",
+    ),
+    Bad(
+        "last coordinator demoted",
+        user_url("coordinator"),
+        lambda w: {"role": "observer"},
+        status=409,
+        role="superuser",
+        method="patch",
+    ),
+    Bad(
+        "last coordinator deactivated",
+        user_url("coordinator"),
+        lambda w: {"is_active": False},
+        status=409,
+        role="superuser",
+        method="patch",
+    ),
+    Bad("last coordinator removed", user_url("coordinator"), None, status=409, role="superuser", method="delete"),
+    Bad("last coordinator leaves", user_url("coordinator"), None, status=409, method="delete"),
+]
+
 
 DRILLS = [
     Bad("drill missing fields", drills, lambda w: {}, fields=("scenario", "name")),
@@ -336,6 +446,6 @@ INJECTS = [
 ]
 
 
-@pytest.mark.parametrize("case", MALFORMED + ORGANISATION + DRILLS + INJECTS, ids=lambda c: c.label)
+@pytest.mark.parametrize("case", MALFORMED + ORGANISATION + ACCOUNTS + DRILLS + INJECTS, ids=lambda c: c.label)
 def test_bad_input_is_refused_and_changes_nothing(bad_world: World, case: Bad, django_db_blocker: Any) -> None:
     check(bad_world, case, django_db_blocker)

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from drillops.demo.loader import next_start
@@ -110,7 +111,8 @@ def test_every_demo_login_works_and_has_its_role():
     _seed("--password", "demo-pass-2")
     for username in ["admin", "coordinator", "observer", "observer2", *CODES]:
         client = Client()
-        assert client.login(username=username, password="demo-pass-2"), username
+        # axes guards every login and needs the request it guards.
+        assert client.login(request=HttpRequest(), username=username, password="demo-pass-2"), username
     assert Membership.objects.get(user__username="coordinator").role == Role.COORDINATOR
     staff = Membership.objects.select_related("department").get(user__username="cs")
     assert staff.department is not None and staff.department.code == "cs"

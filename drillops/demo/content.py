@@ -128,9 +128,23 @@ OBJECTIVES: list[dict[str, Any]] = [
 ]
 
 
-def step(after: int, department: str, message: Text, unless: str = "acknowledged") -> dict[str, Any]:
-    """An escalation step; the department code becomes its id when loaded."""
-    return {"after_seconds": after, "department": department, "message": message, "unless": unless}
+# Structured targets of some critical tasks (scenarios.targets), by objective key and task index;
+# department codes become ids when loaded. Seconds are real seconds.
+TASK_TARGETS: dict[tuple[str, int], dict[str, Any]] = {
+    ("process", 0): {"metric": "acknowledge_p90", "department": "cs", "op": "<=", "value": 300},
+    ("coordination", 0): {"metric": "handoff_p50", "from": "cs", "to": "risk", "op": "<=", "value": 600},
+    ("coordination", 1): {"metric": "handoff_p50", "from": "cs", "to": "exec", "op": "<=", "value": 900},
+    ("decisions", 2): {"metric": "press_answer_max", "op": "<=", "value": 120},
+}
+
+
+def step(
+    after: int, department: str, message: Text, unless: str = "acknowledged", deadline: int | None = None
+) -> dict[str, Any]:
+    """An escalation step; the department code becomes its id when loaded. `deadline` is the
+    escalation's own response deadline (scenario seconds)."""
+    made = {"after_seconds": after, "department": department, "message": message, "unless": unless}
+    return made if deadline is None else {**made, "response_deadline_seconds": deadline}
 
 
 ALL = ["cs", "risk", "legal", "hr", "it", "exec", "pr"]
@@ -164,7 +178,12 @@ EVENTS: list[dict[str, Any]] = [
                 "risk",
                 ("Customer service has not acknowledged the first complaint.", "客户服务部未确认首个投诉。"),
             ),
-            step(600, "exec", ("First complaint still unacknowledged after 15 minutes.", "首个投诉15分钟后仍未确认。")),
+            step(
+                600,
+                "exec",
+                ("First complaint still unacknowledged after 15 minutes.", "首个投诉15分钟后仍未确认。"),
+                deadline=300,
+            ),
         ],
     },
     {
@@ -452,7 +471,7 @@ EVENTS: list[dict[str, Any]] = [
         "is_decision": True,
         "objective": "decisions",
         "deadline": 120,
-        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"))],
+        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"), deadline=60)],
     },
     {
         "key": "press_q2",
@@ -469,7 +488,7 @@ EVENTS: list[dict[str, Any]] = [
         "is_decision": True,
         "objective": "decisions",
         "deadline": 120,
-        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"))],
+        "escalations": [step(60, "exec", ("Press question left unanswered.", "记者提问未获回答。"), deadline=60)],
     },
     {
         "key": "closing",

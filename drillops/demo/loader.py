@@ -116,7 +116,14 @@ def _users(org: Organisation, departments: dict[str, Department], password: str)
     return users
 
 
-def _objectives(version: ScenarioVersion, language: str) -> dict[str, Objective]:
+def _target(spec: dict[str, Any] | None, departments: dict[str, Department]) -> dict[str, Any] | None:
+    """A demo target with its department codes turned into ids."""
+    if spec is None:
+        return None
+    return {k: departments[v].pk if k in ("department", "from", "to") else v for k, v in spec.items()}
+
+
+def _objectives(version: ScenarioVersion, language: str, departments: dict[str, Department]) -> dict[str, Objective]:
     objectives = {}
     for seq, spec in enumerate(content.OBJECTIVES, start=1):
         objective = Objective.objects.create(
@@ -127,7 +134,10 @@ def _objectives(version: ScenarioVersion, language: str) -> dict[str, Objective]
             target=_pick(spec["target"], language),
         )
         for task_seq, task in enumerate(spec["tasks"], start=1):
-            CriticalTask.objects.create(objective=objective, sequence=task_seq, title=_pick(task, language))
+            target = _target(content.TASK_TARGETS.get((spec["key"], task_seq - 1)), departments)
+            CriticalTask.objects.create(
+                objective=objective, sequence=task_seq, title=_pick(task, language), target=target
+            )
         objectives[spec["key"]] = objective
     return objectives
 
@@ -139,6 +149,11 @@ def _ladder(spec: dict[str, Any], departments: dict[str, Department], language: 
             "department": departments[s["department"]].pk,
             "message": _pick(s["message"], language),
             "unless": s["unless"],
+            **(
+                {"response_deadline_seconds": s["response_deadline_seconds"]}
+                if "response_deadline_seconds" in s
+                else {}
+            ),
         }
         for s in spec.get("escalations", [])
     ]
@@ -186,7 +201,11 @@ def _scenario(org: Organisation, departments: dict[str, Department], language: s
     version = ScenarioVersion.objects.create(
         scenario=scenario, number=1, status=VersionStatus.DRAFT, notes=_pick(content.SCENARIO["notes"], language)
     )
-    ctx: dict[str, Any] = {"departments": departments, "objectives": _objectives(version, language), "events": {}}
+    ctx: dict[str, Any] = {
+        "departments": departments,
+        "objectives": _objectives(version, language, departments),
+        "events": {},
+    }
     for seq, spec in enumerate(content.EVENTS, start=1):
         ctx["events"][spec["key"]] = _event(version, seq, spec, ctx, language)
     version.status = VersionStatus.APPROVED

@@ -69,3 +69,7 @@ class DepartmentWebhookAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("department__name", "department__code", "url")
     list_select_related = ("department",)
+
+
+# Login locks (axes' rows) shown and lifted here too; a module of their own.
+from drillops.departments import admin_lockouts  # noqa: E402, F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -150,3 +151,13 @@ class DepartmentWebhook(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.department} → {self.get_kind_display()}"
+
+
+class LoginLock(AccessAttempt):
+    """The failed logins of one (username, address) pair, as axes records them; locked once they
+    reach AXES_FAILURE_LIMIT. A proxy, so that administrators find it among accounts, in their language."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("login lock")
+        verbose_name_plural = _("login locks")

@@ -1,11 +1,10 @@
-"""Writes for organisations' departments and users. Each is one transaction and leaves an audit record."""
+"""Writes for organisations' departments. Each is one transaction and leaves an audit record.
+Accounts (members, links, login locks) are written by departments.accounts."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -13,8 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drillops.core.audit import record
 from drillops.core.errors import DomainError, InvalidInput
-from drillops.departments.models import Department, Membership, Organisation, Role
-from drillops.departments.selectors import forget_memberships
+from drillops.departments.models import Department, Organisation
 
 DEPARTMENT_FIELDS = ("code", "name", "name_zh", "description", "parent")
 
@@ -80,103 +78,3 @@ def department_delete(*, department: Department, by: Any) -> None:
     except (ProtectedError, IntegrityError) as exc:
         raise DomainError(str(_("This department is still in use (sub-departments or injects)."))) from exc
     record(action="department.delete", actor=by, organisation_id=org_id, data={"id": pk, "code": code})
-
-
-def _check_membership_input(organisation: Organisation, role: str, departments: list[Department]) -> None:
-    if role not in Role.values:
-        raise InvalidInput({"role": [str(_("Unknown role."))]})
-    if any(d.organisation_id != organisation.pk for d in departments):
-        raise InvalidInput({"departments": [str(_("A department belongs to another organisation."))]})
-    if role == Role.STAFF and not departments:
-        raise InvalidInput({"departments": [str(_("Department staff need at least one department."))]})
-
-
-def _set_memberships(*, user: Any, organisation: Organisation, role: str, departments: list[Department]) -> None:
-    Membership.objects.filter(user=user, organisation=organisation).delete()
-    if role == Role.STAFF:
-        rows = [Membership(user=user, organisation=organisation, role=role, department=d) for d in departments]
-    else:
-        rows = [Membership(user=user, organisation=organisation, role=role, department=None)]
-    Membership.objects.bulk_create(rows)
-    forget_memberships(user)
-
-
-def _check_password(password: str, user: Any) -> None:
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise InvalidInput({"password": [str(m) for m in exc.messages]}) from exc
-
-
-@transaction.atomic
-def user_create(
-    *,
-    organisation: Organisation,
-    by: Any,
-    username: str,
-    password: str,
-    role: str,
-    email: str = "",
-    departments: list[Department] | None = None,
-    first_name: str = "",
-    last_name: str = "",
-) -> Any:
-    departments = list(departments or [])
-    _check_membership_input(organisation, role, departments)
-    user_model = get_user_model()
-    if user_model.objects.filter(username__iexact=username).exists():
-        raise InvalidInput({"username": [str(_("A user with this username exists already."))]})
-    user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
-    _check_password(password, user)
-    user.set_password(password)
-    user.save()
-    _set_memberships(user=user, organisation=organisation, role=role, departments=departments)
-    record(
-        action="user.create",
-        obj=user,
-        actor=by,
-        organisation_id=organisation.pk,
-        data={"username": username, "role": role, "departments": [d.pk for d in departments]},
-    )
-    return user
-
-
-@transaction.atomic
-def user_update(
-    *,
-    user: Any,
-    organisation: Organisation,
-    by: Any,
-    role: str | None = None,
-    departments: list[Department] | None = None,
-    password: str | None = None,
-    **profile: Any,
-) -> Any:
-    unknown = set(profile) - {"email", "first_name", "last_name", "is_active"}
-    if unknown:
-        raise InvalidInput({name: [str(_("This field cannot be changed."))] for name in sorted(unknown)})
-    if role is not None or departments is not None:
-        current = Membership.objects.filter(user=user, organisation=organisation)
-        new_role = role or (current.first().role if current.exists() else Role.STAFF)  # type: ignore[union-attr]
-        new_departments = (
-            list(departments) if departments is not None else [m.department for m in current if m.department]
-        )
-        _check_membership_input(organisation, new_role, new_departments)
-        _set_memberships(user=user, organisation=organisation, role=new_role, departments=new_departments)
-    for name, value in profile.items():
-        setattr(user, name, value)
-    if password:
-        _check_password(password, user)
-        user.set_password(password)
-    user.save()
-    changed = sorted([*profile, *(["role"] if role else []), *(["departments"] if departments is not None else [])])
-    record(action="user.update", obj=user, actor=by, organisation_id=organisation.pk, data={"changed": changed})
-    return user
-
-
-@transaction.atomic
-def user_remove(*, user: Any, organisation: Organisation, by: Any) -> None:
-    """Takes the user out of the organisation; the account stays, since the timeline names it."""
-    Membership.objects.filter(user=user, organisation=organisation).delete()
-    forget_memberships(user)
-    record(action="user.remove", obj=user, actor=by, organisation_id=organisation.pk)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
+from drillops.core.errors import InvalidInput
 from drillops.scenarios.models import (
     CriticalTask,
     EventAttachment,
@@ -12,6 +16,38 @@ from drillops.scenarios.models import (
     ScenarioEvent,
     ScenarioVersion,
 )
+from drillops.scenarios.validation import check_target, normalize_escalations
+
+
+def _messages(exc: InvalidInput) -> list[str]:
+    return [str(m) for messages in exc.errors.values() for m in messages]
+
+
+class EventForm(forms.ModelForm):
+    """The ladder is checked as the API checks it (steps, targets, the escalation's own deadline).
+    No Meta: the admin builds the form for its model and fields."""
+
+    def clean_escalations(self) -> Any:
+        steps = self.cleaned_data.get("escalations")
+        version = self.cleaned_data.get("version") or getattr(self.instance, "version", None)
+        if version is None:
+            return steps
+        try:
+            return normalize_escalations(version, steps)
+        except InvalidInput as exc:
+            raise forms.ValidationError(_messages(exc)) from exc
+
+
+class CriticalTaskForm(forms.ModelForm):
+    def clean_target(self) -> Any:
+        target = self.cleaned_data.get("target")
+        objective = self.cleaned_data.get("objective") or getattr(self.instance, "objective", None)
+        if target is None or objective is None:
+            return target
+        try:
+            return check_target(objective.version, target)
+        except InvalidInput as exc:
+            raise forms.ValidationError(_messages(exc)) from exc
 
 
 class VersionInline(admin.TabularInline):
@@ -33,6 +69,7 @@ class ScenarioAdmin(admin.ModelAdmin):
 
 class EventInline(admin.StackedInline):
     model = ScenarioEvent
+    form = EventForm
     fk_name = "version"
     extra = 0
     show_change_link = True
@@ -67,7 +104,8 @@ class ScenarioVersionAdmin(admin.ModelAdmin):
 
 class CriticalTaskInline(admin.TabularInline):
     model = CriticalTask
-    fields = ("sequence", "title")
+    form = CriticalTaskForm
+    fields = ("sequence", "title", "target")
     extra = 0
 
 
@@ -82,6 +120,7 @@ class ObjectiveAdmin(admin.ModelAdmin):
 
 @admin.register(CriticalTask)
 class CriticalTaskAdmin(admin.ModelAdmin):
+    form = CriticalTaskForm
     list_display = ("title", "objective", "sequence")
     search_fields = ("title", "objective__title")
     list_select_related = ("objective",)
@@ -94,6 +133,7 @@ class AttachmentInline(admin.StackedInline):
 
 @admin.register(ScenarioEvent)
 class ScenarioEventAdmin(admin.ModelAdmin):
+    form = EventForm
     list_display = (
         "sequence",
         "title",

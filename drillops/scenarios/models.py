@@ -111,6 +111,15 @@ class CriticalTask(TimeStampedModel):
     )
     sequence = models.PositiveIntegerField(_("sequence"), default=0)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    target = models.JSONField(
+        _("target"),
+        null=True,
+        blank=True,
+        help_text=_(
+            'Optional, structured: {"metric", "op": "<=" or ">=", "value", and "department" or, for a hand-off, '
+            '"from" and "to"} (scenarios.targets).'
+        ),
+    )
 
     class Meta:
         verbose_name = _("critical task")

@@ -29,6 +29,7 @@ from drillops.scenarios.validation import (
     check_departments,
     check_objective,
     normalize_condition,
+    normalize_critical_tasks,
     normalize_escalations,
 )
 
@@ -197,7 +198,8 @@ def _copy_objectives(source: ScenarioVersion, target: ScenarioVersion) -> dict[i
             target=objective.target,
         )
         CriticalTask.objects.bulk_create(
-            CriticalTask(objective=copy, sequence=t.sequence, title=t.title) for t in objective.critical_tasks.all()
+            CriticalTask(objective=copy, sequence=t.sequence, title=t.title, target=t.target)
+            for t in objective.critical_tasks.all()
         )
         mapping[objective.pk] = copy
     return mapping
@@ -284,10 +286,13 @@ def version_archive(*, scenario: Scenario, by: Any) -> ScenarioVersion:
 # Objectives ---------------------------------------------------------------------------------------
 
 
-def _set_critical_tasks(objective: Objective, titles: list[str]) -> None:
+def _set_critical_tasks(objective: Objective, tasks: list[Any]) -> None:
+    """Titles, or {"title", "target"} objects with a structured target (scenarios.targets)."""
+    clean = normalize_critical_tasks(objective.version, tasks)
     objective.critical_tasks.all().delete()
     CriticalTask.objects.bulk_create(
-        CriticalTask(objective=objective, sequence=i, title=title) for i, title in enumerate(titles, start=1)
+        CriticalTask(objective=objective, sequence=i, title=task["title"], target=task["target"])
+        for i, task in enumerate(clean, start=1)
     )
 
 
@@ -299,7 +304,7 @@ def objective_create(
     capability: str,
     title: str,
     target: str = "",
-    critical_tasks: list[str] | None = None,
+    critical_tasks: list[Any] | None = None,
     sequence: int | None = None,
 ) -> Objective:
     version = editable_version(scenario)
@@ -315,7 +320,7 @@ def objective_create(
 
 @transaction.atomic
 def objective_update(
-    *, objective: Objective, by: Any, critical_tasks: list[str] | None = None, **fields: Any
+    *, objective: Objective, by: Any, critical_tasks: list[Any] | None = None, **fields: Any
 ) -> Objective:
     scenario = objective.version.scenario
     version = editable_version(scenario)

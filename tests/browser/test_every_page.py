@@ -40,7 +40,13 @@ def test_every_page_renders_cleanly_in_english_and_chinese(live_server, running,
     inject = running["inject_id"]
     version = Drill.objects.get(pk=drill).scenario_version_id
     visits = {
-        "coordinator": ["/", f"/scenarios/{scenario}/", f"/drills/{drill}/", f"/injects/{inject}/"],
+        "coordinator": [
+            "/",
+            f"/scenarios/{scenario}/",
+            "/scenarios/import/",
+            f"/drills/{drill}/",
+            f"/injects/{inject}/",
+        ],
         "cs": ["/", f"/drills/{drill}/", f"/injects/{inject}/"],
         "observer": ["/", f"/drills/{drill}/"],
         "admin": [

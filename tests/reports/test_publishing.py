@@ -46,8 +46,10 @@ def test_a_published_version_stays_as_it_was(world: World, client_as: Clients) -
 
 def test_the_snapshot_holds_every_section_of_the_report(world: World) -> None:
     data = world.version.snapshot
-    assert set(data) == {"schema", "drill", "ratings", "agreement", "findings", "plan", "questionnaires"}
+    sections = {"schema", "drill", "metrics", "ratings", "agreement", "findings", "plan", "questionnaires"}
+    assert set(data) == sections
     assert data["drill"]["state"] == "finished" and not data["drill"]["stopped"]
+    assert data["metrics"]["drill"]["id"] == world.ended.pk and "handoffs" in data["metrics"]
     assert [i["title"] for i in data["plan"]["items"]] == ["Streamline reporting"]
     assert {s["kind"] for s in data["questionnaires"]["surveys"]} == {"participant", "observer"}
 
@@ -84,3 +86,18 @@ def test_a_running_drills_report_is_not_published(world: World, client_as: Clien
         services.report_publish(drill=world.drill, by=world.users["coordinator"])
     answer = client_as("coordinator").post(f"/api/v1/drills/{world.drill.pk}/report/publish/")
     assert answer.status_code == 409 and not ReportVersion.objects.filter(drill=world.drill).exists()
+
+
+def test_the_roster_reads_the_reports_figures_once_it_is_published(world: World, client_as: Clients) -> None:
+    coord = world.users["coordinator"]
+    drill = drill_services.drill_create(scenario=world.scenario, name="Unpublished", by=coord)
+    drill_services.roster_add(drill=drill, user=world.users["observer_invited"], by=coord, role="observer")
+    drill_services.drill_start(drill=drill, by=coord)
+    drill = drill_services.drill_finish(drill=drill, by=coord)
+    url = f"/api/v1/drills/{drill.pk}/report/"
+    assert client_as("staff_target").get(url).status_code == 403
+    assert client_as("observer_invited").get(url).status_code == 403
+    services.report_publish(drill=drill, by=coord)
+    assert client_as("staff_target").get(url).status_code == 200
+    assert client_as("observer_invited").get(url).json()["drill"]["id"] == drill.pk
+    assert client_as("observer_uninvited").get(url).status_code == 404

@@ -86,6 +86,24 @@ EVENTS = [
     Bad("step unknown key", event_url, lambda w: step(w, colour="red"), fields=("escalations",)),
     Bad("step message over the cap", event_url, lambda w: step(w, message=LONG_TEXT), fields=("escalations",)),
     Bad("step message with a NUL", event_url, lambda w: step(w, message="a\x00"), fields=("escalations",)),
+    Bad("step deadline negative", event_url, lambda w: step(w, response_deadline_seconds=-1), fields=("escalations",)),
+    Bad("step deadline as text", event_url, lambda w: step(w, response_deadline_seconds="60"), fields=("escalations",)),
+    Bad(
+        "step deadline fractional", event_url, lambda w: step(w, response_deadline_seconds=0.5), fields=("escalations",)
+    ),
+    Bad("step deadline boolean", event_url, lambda w: step(w, response_deadline_seconds=True), fields=("escalations",)),
+    Bad(
+        "step deadline beyond the column",
+        event_url,
+        lambda w: step(w, response_deadline_seconds=2**31),
+        fields=("escalations",),
+    ),
+    Bad(
+        "step after_seconds beyond the column",
+        event_url,
+        lambda w: step(w, after_seconds=2**31),
+        fields=("escalations",),
+    ),
     Bad("condition not an object", event_url, lambda w: event(w, condition="after"), fields=("condition",)),
     Bad(
         "condition unknown kind",

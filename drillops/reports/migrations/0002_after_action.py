@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         ('departments', '0001_initial'),
         ('reports', '0001_initial'),
         ('scenarios', '0001_initial'),
-        ('timelines', '0003_notification_link'),
+        ('timelines', '0004_notification_link'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

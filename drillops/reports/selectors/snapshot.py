@@ -1,6 +1,5 @@
 """What a published report version holds: one section per part of the report, each built by one
-function of the drill. Adding a section is one line in SECTIONS (the metrics go in as
-`("metrics", compute_metrics)` when they land)."""
+function of the drill. Adding a section is one line in SECTIONS."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from drillops.core.api.fields import format_utc
+from drillops.reports.metrics import drill_metrics
 from drillops.reports.models import ImprovementItem, Observation, ReportVersion
 from drillops.reports.selectors.plan import findings_of, open_items_for_drill
 from drillops.reports.selectors.questionnaires import drill_questionnaire_results
@@ -102,6 +102,7 @@ def questionnaires_section(drill: Drill) -> dict[str, Any]:
 
 SECTIONS: list[tuple[str, Callable[[Drill], Any]]] = [
     ("drill", drill_section),
+    ("metrics", drill_metrics),
     ("ratings", ratings_section),
     ("agreement", agreement_section),
     ("findings", findings_section),

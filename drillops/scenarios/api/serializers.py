@@ -21,6 +21,7 @@ from drillops.scenarios.models import (
     ScenarioVersion,
 )
 from drillops.scenarios.selectors import scenarios_visible_to
+from drillops.scenarios.targets import METRICS, OPERATORS
 from drillops.scenarios.validation import condition_as_json
 
 PG_INT_MAX = 2_147_483_647
@@ -71,6 +72,9 @@ class EscalationStepSerializer(serializers.Serializer):
     role = serializers.CharField(required=False)
     message = serializers.CharField(required=False)
     unless = serializers.ChoiceField(choices=["acknowledged", "resolved"], required=False)
+    response_deadline_seconds = serializers.IntegerField(
+        min_value=0, max_value=PG_INT_MAX, required=False, allow_null=True, help_text="The escalation's own deadline."
+    )
 
 
 class ConditionSerializer(serializers.Serializer):
@@ -133,11 +137,57 @@ class ScenarioEventSerializer(BaseModelSerializer):
         return data
 
 
+# A structured target (scenarios.targets), for the schema; the service validates it.
+TARGET_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "properties": {
+        "metric": {"type": "string", "enum": list(METRICS)},
+        "op": {"type": "string", "enum": list(OPERATORS)},
+        "value": {"type": "number", "minimum": 0, "description": "Real seconds, or a share between 0 and 1."},
+        "department": {"type": "integer", "description": "The department whose figure it is (else the drill's)."},
+        "from": {"type": "integer", "description": "Hand-off metrics: the department that passes the event on."},
+        "to": {"type": "integer", "description": "Hand-off metrics: the department that receives it."},
+    },
+    "required": ["metric", "op", "value"],
+}
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": TITLE_MAX_LENGTH},
+            {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string", "maxLength": TITLE_MAX_LENGTH},
+                    "target": TARGET_SCHEMA,
+                },
+                "required": ["title"],
+            },
+        ]
+    },
+    component_name="CriticalTaskInput",
+)
+class CriticalTaskInputField(serializers.Field):
+    """A critical task as a title (as before) or {"title", "target"}; the service checks the target."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            if len(data) > TITLE_MAX_LENGTH:
+                raise serializers.ValidationError(_("At most %(n)d characters.") % {"n": TITLE_MAX_LENGTH})
+            return data
+        if isinstance(data, dict):
+            return data
+        raise serializers.ValidationError(_("A critical task is a title or an object {title, target}."))
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ObjectiveSerializer(BaseModelSerializer):
     target = FreeTextField()
-    critical_tasks = serializers.ListField(
-        child=serializers.CharField(max_length=TITLE_MAX_LENGTH), required=False, max_length=100
-    )
+    critical_tasks = serializers.ListField(child=CriticalTaskInputField(), required=False, max_length=100)
 
     class Meta:
         model = Objective
@@ -152,6 +202,8 @@ class ObjectiveSerializer(BaseModelSerializer):
             "capability": instance.capability,
             "title": instance.title,
             "target": instance.target,
-            "critical_tasks": [{"id": t.pk, "title": t.title} for t in instance.critical_tasks.all()],
+            "critical_tasks": [
+                {"id": t.pk, "title": t.title, "target": t.target} for t in instance.critical_tasks.all()
+            ],
             "created_at": format_utc(instance.created_at),
         }

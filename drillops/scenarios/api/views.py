@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from drillops.departments.api.access import COORDINATOR, OrganisationScopedMixin
 from drillops.scenarios import services
+from drillops.scenarios.api.msel import (
+    EXPORT_PARAMETERS,
+    EXPORT_RESPONSES,
+    ImportErrorsSerializer,
+    ImportRequestSerializer,
+    export_response,
+    import_response,
+)
 from drillops.scenarios.api.serializers import (
     ObjectiveSerializer,
     ScenarioEventSerializer,
@@ -46,6 +57,32 @@ class ScenarioViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Scenario) -> None:
         services.scenario_delete(scenario=instance, by=self.request.user)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={201: ScenarioSerializer, 200: OpenApiTypes.OBJECT, 400: ImportErrorsSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=ImportRequestSerializer,
+    )
+    def import_msel(self, request: Request) -> Response:
+        """Import an MSEL spreadsheet (XLSX or CSV) as a new scenario with a draft version 1;
+        `dry_run=true` answers the preview and creates nothing."""
+        organisation = self.acting_organisation(request)
+        return import_response(
+            request, organisation, lambda s: ScenarioSerializer(self.get_queryset().get(pk=s.pk)).data
+        )
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses=EXPORT_RESPONSES)
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The version's MSEL as XLSX or CSV (`?format=xlsx|csv`), marked EXERCISE / 演练."""
+        return export_response(self.get_object(), request.query_params)
 
     @extend_schema(request=None, responses={200: ScenarioVersionSerializer(many=True), 201: ScenarioVersionSerializer})
     @action(detail=True, methods=["get", "post"], serializer_class=ScenarioVersionSerializer)

@@ -128,6 +128,9 @@ def _step_row(row: Delivered, position: int, step: dict[str, Any]) -> Escalation
         unless = step.get("unless") or EscalationUnless.ACKNOWLEDGED
         if unless not in EscalationUnless.values:
             raise ValueError(f"unknown unless {unless!r}")
+        deadline = step.get("response_deadline_seconds")
+        if deadline is not None and (isinstance(deadline, bool) or int(deadline) < 0):
+            raise ValueError("response_deadline_seconds must be whole seconds >= 0")
     except (TypeError, ValueError) as exc:
         log.warning("skipping escalation step %s of inject %s: %s", position, row.id, exc)
         return None
@@ -139,6 +142,7 @@ def _step_row(row: Delivered, position: int, step: dict[str, Any]) -> Escalation
         target_role="" if department is not None else role,
         message=str(step.get("message") or ""),
         unless=unless,
+        response_deadline_seconds=int(deadline) if deadline is not None else None,
         fire_at=row.deadline_at + timedelta(seconds=after / row.time_scale),
     )
 
@@ -150,7 +154,8 @@ def _write_ladders(rows: list[Delivered]) -> None:
     ladders = _ladders({r.event_id for r in laddered if r.event_id})
     steps = []
     for row in laddered:
-        for position, step in enumerate(ladders.get(row.event_id or 0, [])):
+        # Positions count from 1: step k makes escalations of level k.
+        for position, step in enumerate(ladders.get(row.event_id or 0, []), start=1):
             made = _step_row(row, position, step) if isinstance(step, dict) else None
             if made is not None:
                 steps.append(made)

@@ -142,6 +142,12 @@ class Inject(TimeStampedModel):
             ),
             models.Index(fields=["drill", "department", "status"]),
             models.Index(fields=["drill", "due_at"]),
+            # One escalation per event, step (= level) and target: the dispatcher looks it up to join it.
+            models.Index(
+                fields=["drill", "event", "escalation_level", "department"],
+                name="inject_escalation_key",
+                condition=models.Q(cause="escalation"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,7 +181,7 @@ class EscalationStep(TimeStampedModel):
     inject = models.ForeignKey(
         Inject, verbose_name=_("inject"), on_delete=models.CASCADE, related_name="escalation_steps"
     )
-    position = models.PositiveSmallIntegerField(_("position"))
+    position = models.PositiveSmallIntegerField(_("position"), help_text=_("1 for the first step of the ladder."))
     after_seconds = models.PositiveIntegerField(_("after (seconds)"))
     target_department = models.ForeignKey(
         Department,
@@ -190,6 +196,9 @@ class EscalationStep(TimeStampedModel):
     unless = models.CharField(
         _("unless"), max_length=16, choices=EscalationUnless.choices, default=EscalationUnless.ACKNOWLEDGED
     )
+    response_deadline_seconds = models.PositiveIntegerField(
+        _("escalation's response deadline (seconds)"), null=True, blank=True
+    )
     fire_at = models.DateTimeField(_("fires at"))
     fired_at = models.DateTimeField(_("fired at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -203,6 +212,7 @@ class EscalationStep(TimeStampedModel):
         ordering = ["inject", "position"]
         constraints = [
             models.UniqueConstraint(fields=["inject", "position"], name="escalation_step_position_unique"),
+            models.CheckConstraint(condition=models.Q(position__gte=1), name="escalation_step_position_from_one"),
             models.CheckConstraint(
                 condition=models.Q(target_department__isnull=False) | ~models.Q(target_role=""),
                 name="escalation_step_has_target",
@@ -221,6 +231,28 @@ class EscalationStep(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.inject_id} step {self.position}"
+
+
+class InjectSource(models.Model):
+    """A department copy that an escalation inject speaks for, and when it joined: the first copy
+    is also the inject's `source`; a later miss of the same event at the same step joins here."""
+
+    inject = models.ForeignKey(
+        Inject, verbose_name=_("escalation inject"), on_delete=models.CASCADE, related_name="source_links"
+    )
+    source = models.ForeignKey(
+        Inject, verbose_name=_("source"), on_delete=models.PROTECT, related_name="escalation_links"
+    )
+    joined_at = models.DateTimeField(_("joined at"))
+
+    class Meta:
+        verbose_name = _("escalation source")
+        verbose_name_plural = _("escalation sources")
+        ordering = ["inject", "joined_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["inject", "source"], name="inject_source_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.inject_id} <- {self.source_id}"
 
 
 class EntryKind(models.TextChoices):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timelines', '0002_inject_fewer_indexes'),
+        ('timelines', '0003_escalation_sources'),
     ]
 
     operations = [
