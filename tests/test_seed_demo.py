@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import pytest
 from django.apps import apps
@@ -11,9 +12,11 @@ from django.core.management import call_command
 from django.http import HttpRequest
 from django.test import Client
 
+from drillops.core.models import AuditEntry
+from drillops.demo import content
 from drillops.demo.loader import next_start
 from drillops.departments.models import Department, Membership, Role
-from drillops.scenarios.models import ScenarioEvent, VersionStatus
+from drillops.scenarios.models import ScenarioEvent, ScenarioVersion, VersionStatus
 from drillops.timelines.models import Drill, DrillState, RosterEntry
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +26,9 @@ CODES = {"cs", "risk", "legal", "hr", "it", "exec", "pr"}
 
 def _counts() -> dict[str, int]:
     models = [
-        m for app in ("departments", "scenarios", "timelines", "reports") for m in apps.get_app_config(app).get_models()
+        m
+        for app in ("core", "departments", "scenarios", "timelines", "reports")
+        for m in apps.get_app_config(app).get_models()
     ]
     counts = {m._meta.label: m._default_manager.count() for m in models}
     counts["users"] = get_user_model().objects.count()
@@ -44,6 +49,47 @@ def test_running_twice_changes_nothing():
     assert _counts() == first
     assert dict(get_user_model().objects.values_list("username", "password")) == hashes
     assert Drill.objects.count() == 1
+
+
+def test_every_row_is_written_through_the_services():
+    _seed()
+    actions = Counter(AuditEntry.objects.values_list("action", flat=True))
+    assert actions["organisation.create"] == 1
+    assert actions["department.create"] == len(content.DEPARTMENTS)
+    assert actions["user.create"] == 4 + len(content.DEPARTMENTS)
+    assert actions["objective.create"] == len(content.OBJECTIVES)
+    assert actions["event.create"] == len(content.EVENTS) == 20
+    assert actions["attachment.create"] == sum("attachment" in spec for spec in content.EVENTS) > 0
+    assert (actions["version.submit"], actions["version.approve"], actions["drill.create"]) == (1, 1, 1)
+    assert actions["drill.roster_add"] == RosterEntry.objects.count()
+
+
+def test_the_approved_version_is_the_content_module():
+    _seed("--language", "en")
+    version = ScenarioVersion.objects.get()
+    assert version.status == VersionStatus.APPROVED and version.notes == content.SCENARIO["notes"][0]
+    events = list(version.events.order_by("sequence"))
+    specs = content.EVENTS
+    assert [e.title for e in events] == [spec["title"][0] for spec in specs]
+    assert [e.offset_seconds for e in events] == [spec["offset"] for spec in specs]
+    assert [e.response_deadline_seconds for e in events] == [spec.get("deadline") for spec in specs]
+    assert [sorted(d.code for d in e.departments.all()) for e in events] == [sorted(spec["targets"]) for spec in specs]
+    ladders = [
+        [(s["after_seconds"], Department.objects.get(pk=s["department"]).code) for s in e.escalations] for e in events
+    ]
+    assert ladders == [[(s["after_seconds"], s["department"]) for s in spec.get("escalations", [])] for spec in specs]
+    keys = [spec["key"] for spec in specs]
+    conditions = [
+        (e.sequence, e.condition_kind, e.condition_event.sequence, e.condition_delay_seconds)
+        for e in events
+        if e.is_conditional
+    ]
+    expected = [
+        (keys.index(spec["key"]) + 1, spec["condition"][0], keys.index(spec["condition"][1]) + 1, spec["condition"][2])
+        for spec in specs
+        if "condition" in spec
+    ]
+    assert conditions == expected and len(conditions) == 2
 
 
 def test_departments_carry_codes_and_both_names():

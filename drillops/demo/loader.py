@@ -1,5 +1,5 @@
-"""Loads the demo drill (demo_content.py) idempotently: every row is found by its natural key first,
-so a second run changes nothing. The drill and its roster go through the timelines services."""
+"""Loads the demo drill (content.py) through the services, idempotently: every row is found by its
+natural key first and only what is missing is created, so a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -14,18 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from drillops.core.audit import record
+from drillops.core.errors import DomainError
 from drillops.demo import content
-from drillops.departments.models import Department, Membership, Organisation, Role
+from drillops.departments import accounts
+from drillops.departments import services as departments
+from drillops.departments.models import Department, Organisation, Role
+from drillops.reports import services as reports
 from drillops.reports.models import Case
-from drillops.scenarios.models import (
-    CriticalTask,
-    EventAttachment,
-    Objective,
-    Scenario,
-    ScenarioEvent,
-    ScenarioVersion,
-    VersionStatus,
-)
+from drillops.scenarios import services as authoring
+from drillops.scenarios.models import Objective, Scenario, ScenarioEvent, ScenarioVersion
+from drillops.scenarios.selectors import latest_approved_version
+from drillops.timelines import services as drills
 from drillops.timelines.models import Drill, RosterEntry, SeatRole
 
 DEFAULT_PASSWORD = "drillops-demo"  # noqa: S105 - the documented demo password, overridable
@@ -67,53 +66,60 @@ def next_start(tz: zoneinfo.ZoneInfo, now: datetime | None = None) -> datetime:
 
 
 def _organisation() -> Organisation:
-    org, _created = Organisation.objects.get_or_create(
-        slug=content.ORGANISATION["slug"],
-        defaults={"name": content.ORGANISATION["name"][0], "time_zone": "Asia/Shanghai"},
-    )
-    return org
+    spec = content.ORGANISATION
+    found = Organisation.objects.filter(slug=spec["slug"]).first()
+    return found or departments.organisation_create(by=None, slug=str(spec["slug"]), name=spec["name"][0])
 
 
 def _departments(org: Organisation) -> dict[str, Department]:
-    departments = {}
+    found = {d.code: d for d in Department.objects.filter(organisation=org)}
     for code, name, name_zh, description in content.DEPARTMENTS:
-        dept, _created = Department.objects.get_or_create(
+        if code not in found:
+            found[code] = departments.department_create(
+                organisation=org, by=None, code=code, name=name, name_zh=name_zh, description="\n".join(description)
+            )
+    return {code: found[code] for code, *_rest in content.DEPARTMENTS}
+
+
+def _account(org: Organisation, username: str, role: str, department: Department | None = None) -> tuple[Any, bool]:
+    """(user, created): the account of that username, made through the account service if missing."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None:
+        return user, False
+    return (
+        accounts.setup_account_create(
             organisation=org,
-            code=code,
-            defaults={"name": name, "name_zh": name_zh, "description": f"{description[0]}\n{description[1]}"},
-        )
-        departments[code] = dept
-    return departments
-
-
-def _user(username: str, password: str, *, superuser: bool = False) -> Any:
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(
-        username=username,
-        defaults={"email": f"{username}@demo.drillops.test", "is_staff": superuser, "is_superuser": superuser},
+            username=username,
+            role=role,
+            email=f"{username}@demo.drillops.test",
+            departments=[department] if department else [],
+        ),
+        True,
     )
-    if created or not user.check_password(password):
+
+
+def _credentials(org: Organisation, user: Any, created: bool, password: str, *, superuser: bool = False) -> None:
+    """The demo's logins take the password the command was given: the account service sets none
+    (a new person chooses their own), and no service makes a superuser."""
+    changed = []
+    if created or not user.check_password(password):  # a check costs a hash: not for a new account
         user.set_password(password)
-        user.save()
-    return user
-
-
-def _member(user: Any, org: Organisation, role: str, department: Department | None = None) -> None:
-    Membership.objects.get_or_create(user=user, organisation=org, department=department, defaults={"role": role})
+        changed.append("password")
+    if superuser and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        changed += ["is_staff", "is_superuser"]
+    if changed:
+        user.save(update_fields=changed)
+        record(action="demo.credentials", obj=user, organisation_id=org.pk, data={"changed": changed})
 
 
 def _users(org: Organisation, departments: dict[str, Department], password: str) -> dict[str, Any]:
-    users = {"admin": _user("admin", password, superuser=True)}
-    _member(users["admin"], org, Role.COORDINATOR)
-    users["coordinator"] = _user("coordinator", password)
-    _member(users["coordinator"], org, Role.COORDINATOR)
-    for name in ("observer", "observer2"):
-        users[name] = _user(name, password)
-        _member(users[name], org, Role.OBSERVER)
-    for code, dept in departments.items():
-        users[code] = _user(code, password)
-        _member(users[code], org, Role.STAFF, dept)
-    return users
+    made = {name: _account(org, name, Role.COORDINATOR) for name in ("admin", "coordinator")}
+    made |= {name: _account(org, name, Role.OBSERVER) for name in ("observer", "observer2")}
+    made |= {code: _account(org, code, Role.STAFF, dept) for code, dept in departments.items()}
+    for name, (user, created) in made.items():
+        _credentials(org, user, created, password, superuser=name == "admin")
+    return {name: user for name, (user, _created) in made.items()}
 
 
 def _target(spec: dict[str, Any] | None, departments: dict[str, Department]) -> dict[str, Any] | None:
@@ -123,23 +129,22 @@ def _target(spec: dict[str, Any] | None, departments: dict[str, Department]) -> 
     return {k: departments[v].pk if k in ("department", "from", "to") else v for k, v in spec.items()}
 
 
-def _objectives(version: ScenarioVersion, language: str, departments: dict[str, Department]) -> dict[str, Objective]:
-    objectives = {}
-    for seq, spec in enumerate(content.OBJECTIVES, start=1):
-        objective = Objective.objects.create(
-            version=version,
+def _objectives(scenario: Scenario, by: Any, language: str, departments: dict[str, Department]) -> dict[str, Objective]:
+    def task(key: str, index: int, title: Any) -> dict[str, Any]:
+        return {"title": _pick(title, language), "target": _target(content.TASK_TARGETS.get((key, index)), departments)}
+
+    return {
+        spec["key"]: authoring.objective_create(
+            scenario=scenario,
+            by=by,
             sequence=seq,
             capability=_pick(spec["capability"], language),
             title=_pick(spec["title"], language),
             target=_pick(spec["target"], language),
+            critical_tasks=[task(spec["key"], i, title) for i, title in enumerate(spec["tasks"])],
         )
-        for task_seq, task in enumerate(spec["tasks"], start=1):
-            target = _target(content.TASK_TARGETS.get((spec["key"], task_seq - 1)), departments)
-            CriticalTask.objects.create(
-                objective=objective, sequence=task_seq, title=_pick(task, language), target=target
-            )
-        objectives[spec["key"]] = objective
-    return objectives
+        for seq, spec in enumerate(content.OBJECTIVES, start=1)
+    }
 
 
 def _ladder(spec: dict[str, Any], departments: dict[str, Department], language: str) -> list[dict[str, Any]]:
@@ -159,12 +164,11 @@ def _ladder(spec: dict[str, Any], departments: dict[str, Department], language: 
     ]
 
 
-def _event(
-    version: ScenarioVersion, seq: int, spec: dict[str, Any], ctx: dict[str, Any], language: str
-) -> ScenarioEvent:
+def _event(scenario: Scenario, seq: int, spec: dict[str, Any], ctx: dict[str, Any], language: str) -> ScenarioEvent:
     kind, depends_on, delay = spec.get("condition", ("", None, 0))
-    event = ScenarioEvent.objects.create(
-        version=version,
+    event = authoring.event_create(
+        scenario=scenario,
+        by=ctx["by"],
         sequence=seq,
         offset_seconds=spec["offset"],
         title=_pick(spec["title"], language),
@@ -176,53 +180,51 @@ def _event(
         objective=ctx["objectives"].get(spec.get("objective", "")),
         response_deadline_seconds=spec.get("deadline"),
         escalations=_ladder(spec, ctx["departments"], language),
-        condition_kind=kind,
-        condition_event=ctx["events"].get(depends_on) if depends_on else None,
-        condition_delay_seconds=delay,
+        condition={"kind": kind, "event": ctx["events"][depends_on].pk, "delay_seconds": delay} if kind else None,
+        departments=[ctx["departments"][code] for code in spec["targets"]],
     )
-    event.departments.set([ctx["departments"][code] for code in spec["targets"]])
     if "attachment" in spec:
-        EventAttachment.objects.create(
-            event=event, title=_pick(spec["title"], language), content=_pick(spec["attachment"], language)
+        authoring.attachment_create(
+            event=event, by=ctx["by"], title=_pick(spec["title"], language), content=_pick(spec["attachment"], language)
         )
     return event
 
 
 def _scenario(org: Organisation, departments: dict[str, Department], language: str, by: Any) -> ScenarioVersion:
-    """The scenario and its approved version 1; left alone when it exists (approved is immutable)."""
-    scenario, _created = Scenario.objects.get_or_create(
-        organisation=org,
-        title=_pick(content.SCENARIO["title"], language),
-        defaults={"description": _pick(content.SCENARIO["description"], language), "created_by": by},
-    )
-    version = scenario.versions.filter(number=1).first()
-    if version is not None:
+    """The scenario, written as a draft and approved; once it exists, its latest approved version."""
+    title = _pick(content.SCENARIO["title"], language)
+    scenario = Scenario.objects.filter(organisation=org, title=title).order_by("id").first()
+    if scenario is not None:
+        version = latest_approved_version(scenario)
+        if version is None:
+            raise DomainError(f"The demo scenario {title!r} exists but has no approved version: approve or delete it.")
         return version
-    version = ScenarioVersion.objects.create(
-        scenario=scenario, number=1, status=VersionStatus.DRAFT, notes=_pick(content.SCENARIO["notes"], language)
-    )
+    description = _pick(content.SCENARIO["description"], language)
+    scenario = authoring.scenario_create(organisation=org, by=by, title=title, description=description)
+    authoring.version_update(scenario=scenario, by=by, notes=_pick(content.SCENARIO["notes"], language))
     ctx: dict[str, Any] = {
+        "by": by,
         "departments": departments,
-        "objectives": _objectives(version, language, departments),
-        "events": {},
+        "objectives": _objectives(scenario, by, language, departments),
     }
+    ctx["events"] = {}
     for seq, spec in enumerate(content.EVENTS, start=1):
-        ctx["events"][spec["key"]] = _event(version, seq, spec, ctx, language)
-    version.status = VersionStatus.APPROVED
-    version.approved_by = by
-    version.approved_at = timezone.now()
-    version.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-    record(action="scenario.seed_demo", obj=version, actor=by, organisation_id=org.pk, data={"language": language})
-    return version
+        ctx["events"][spec["key"]] = _event(scenario, seq, spec, ctx, language)
+    authoring.version_submit(scenario=scenario, by=by)
+    return authoring.version_approve(scenario=scenario, by=by)
 
 
-def _drill(org: Organisation, version: ScenarioVersion, users: dict[str, Any], language: str) -> Drill:
+def _drill(
+    org: Organisation,
+    version: ScenarioVersion,
+    departments: dict[str, Department],
+    users: dict[str, Any],
+    language: str,
+) -> Drill:
     """One drill per demo version, created (with its roster) only when the version has none yet."""
-    from drillops.timelines import services  # the timing helper's services; imported late on purpose
-
     drill = Drill.objects.filter(scenario_version=version).order_by("id").first()
     if drill is None:
-        drill = services.drill_create(
+        drill = drills.drill_create(
             scenario=version.scenario,
             name=_pick(content.DRILL_NAME, language),
             time_scale=1.0,
@@ -230,31 +232,23 @@ def _drill(org: Organisation, version: ScenarioVersion, users: dict[str, Any], l
             by=users["coordinator"],
         )
     seats: list[tuple[Any, Department | None, str]] = [(users["coordinator"], None, SeatRole.CONTROLLER)]
-    seats += [(users[code], dept, SeatRole.PLAYER) for code, dept in _dept_map(org).items()]
+    seats += [(users[code], dept, SeatRole.PLAYER) for code, dept in departments.items()]
     seats += [(users[name], None, SeatRole.OBSERVER) for name in ("observer", "observer2")]
     for user, dept, role in seats:
         if not RosterEntry.objects.filter(drill=drill, user=user, department=dept).exists():
-            services.roster_add(drill=drill, user=user, department=dept, role=role, by=users["coordinator"])
+            drills.roster_add(drill=drill, user=user, department=dept, role=role, by=users["coordinator"])
     return drill
-
-
-def _dept_map(org: Organisation) -> dict[str, Department]:
-    return {
-        d.code: d for d in Department.objects.filter(organisation=org, code__in=[c[0] for c in content.DEPARTMENTS])
-    }
 
 
 def load_cases(org: Organisation, by: Any, language: str) -> list[Case]:
     """The seed's real incidents in the organisation's case library, through the reports
     services; a case already there (same title) is left alone."""
-    from drillops.reports import services as report_services
-
     cases = []
     for spec in content.CASES:
         title = _pick(spec["title"], language)
         case = Case.objects.filter(organisation=org, title=title).first()
         if case is None:
-            case = report_services.case_create(
+            case = reports.case_create(
                 organisation=org,
                 by=by,
                 kind=spec["kind"],
@@ -275,7 +269,7 @@ def load_demo(*, password: str, language: str) -> DemoResult:
         users = _users(org, departments, password)
         version = _scenario(org, departments, language, users["coordinator"])
     # The drill goes through the timelines services, each its own transaction.
-    drill = _drill(org, version, users, language)
+    drill = _drill(org, version, departments, users, language)
     load_cases(org, users["coordinator"], language)
     logins = [("admin", "administrator", ""), ("coordinator", "coordinator", "")]
     logins += [("observer", "observer", ""), ("observer2", "observer", "")]

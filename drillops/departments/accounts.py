@@ -112,6 +112,23 @@ class NewAccount:
     link: Link
 
 
+def _create_member(
+    organisation: Organisation, username: str, role: str, departments: list[Department], **profile: str
+) -> Any:
+    """The account and its memberships, without a usable password; the caller checks who may
+    grant the role and audits."""
+    _lock(organisation)
+    _check_membership_input(organisation, role, departments)
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise InvalidInput({"username": [_("A user with this username exists already.")]})
+    user = user_model(username=username, **profile)
+    user.set_unusable_password()
+    user.save()
+    _set_memberships(user=user, organisation=organisation, role=role, departments=departments)
+    return user
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -126,17 +143,10 @@ def user_create(
     last_name: str = "",
 ) -> NewAccount:
     """A new member without a usable password; the returned link is theirs to choose one."""
-    _lock(organisation)
     departments = list(departments or [])
+    profile = {"email": email, "first_name": first_name, "last_name": last_name}
     rules.check_may_grant(by, organisation, role)
-    _check_membership_input(organisation, role, departments)
-    user_model = get_user_model()
-    if user_model.objects.filter(username__iexact=username).exists():
-        raise InvalidInput({"username": [_("A user with this username exists already.")]})
-    user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
-    user.set_unusable_password()
-    user.save()
-    _set_memberships(user=user, organisation=organisation, role=role, departments=departments)
+    user = _create_member(organisation, username, role, departments, **profile)
     link = _make_link(user, base_url)
     mailed = _mail_link(user, link, organisation)
     record(
@@ -147,6 +157,34 @@ def user_create(
         data={"username": username, "role": role, "departments": [d.pk for d in departments], "link_mailed": mailed},
     )
     return NewAccount(user=user, link=link)
+
+
+@transaction.atomic
+def setup_account_create(
+    *, organisation: Organisation, username: str, role: str, email: str = "", departments: list[Department]
+) -> Any:
+    """An account made by the operator's own setup (seed_demo), not by a person: no link is mailed,
+    whoever runs the setup gives the password (the demo's documented one), and the operator, who
+    runs manage.py, may grant any role."""
+    user = _create_member(organisation, username, role, list(departments), email=email)
+    record(
+        action="user.create",
+        obj=user,
+        organisation_id=organisation.pk,
+        data={"username": username, "role": role, "departments": [d.pk for d in departments], "by": "setup"},
+    )
+    return user
+
+
+def check_deactivation(user: Any) -> None:
+    """Refuses (409) to deactivate or delete the last active coordinator of any organisation;
+    locks those organisations for the caller's transaction."""
+    coordinated = list(
+        Membership.objects.filter(user=user, role=Role.COORDINATOR).values_list("organisation", flat=True)
+    )
+    _lock(*coordinated)
+    for org in Organisation.objects.filter(pk__in=coordinated):
+        rules.check_coordinator_remains(org, user)
 
 
 def _current_role(user: Any, organisation: Organisation) -> str | None:
@@ -194,8 +232,7 @@ def user_update(
     if role is not None or departments is not None:
         _change_membership(user, organisation, by, role, departments)
     if profile.get("is_active") is False and user.is_active:
-        for org in Organisation.objects.filter(pk__in=coordinated):
-            rules.check_coordinator_remains(org, user)
+        check_deactivation(user)
     for name, value in profile.items():
         setattr(user, name, value)
     user.save()

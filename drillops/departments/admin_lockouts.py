@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from drillops.core.admin import AuditedAdmin
 from drillops.departments import accounts
 from drillops.departments.models import LoginLock, Membership
-from drillops.departments.selectors import organisation_ids_of
 
 # Shown as LoginLock below; successful logins and a per-failure log are not written (settings).
 for model in (AccessAttempt, AccessLog, AccessFailureLog):
@@ -33,7 +33,7 @@ def locked_until(attempt: AccessAttempt) -> datetime | None:
 
 
 @admin.register(LoginLock)
-class LoginLockAdmin(admin.ModelAdmin):
+class LoginLockAdmin(AuditedAdmin):
     list_display = ("username_", "address", "failures", "last_failure", "lock")
     search_fields = ("username", "ip_address")
     ordering = ("-attempt_time",)
@@ -57,12 +57,12 @@ class LoginLockAdmin(admin.ModelAdmin):
     def last_failure(self, attempt: AccessAttempt) -> str:
         return timezone.localtime(attempt.attempt_time).strftime("%Y-%m-%d %H:%M:%S")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AccessAttempt]:
-        attempts = super().get_queryset(request)
-        if request.user.is_superuser:
-            return attempts
-        members = Membership.objects.filter(organisation_id__in=organisation_ids_of(request.user))
-        return attempts.filter(username__in=members.values("user__username"))
+    # A lock names a username, not an organisation: administrators see their members' locks.
+    scoped = True
+
+    def scope_queryset(self, queryset: QuerySet[Any], scope: set[int]) -> QuerySet[Any]:
+        members = Membership.objects.filter(organisation_id__in=scope)
+        return queryset.filter(username__in=members.values("user__username"))
 
     @admin.display(description=_("lock"))
     def lock(self, attempt: AccessAttempt) -> str:

@@ -17,6 +17,21 @@ from drillops.departments.models import Department, Organisation
 DEPARTMENT_FIELDS = ("code", "name", "name_zh", "description", "parent")
 
 
+@transaction.atomic
+def organisation_create(*, by: Any, slug: str, name: str, time_zone: str = "Asia/Shanghai") -> Organisation:
+    """A new tenant. Only people who run the installation make one (the admin, seed_demo)."""
+    organisation = Organisation(slug=slug, name=name, time_zone=time_zone)
+    try:
+        organisation.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from exc
+    organisation.save()
+    record(
+        action="organisation.create", obj=organisation, actor=by, organisation_id=organisation.pk, data={"slug": slug}
+    )
+    return organisation
+
+
 def _check_department(department: Department) -> None:
     try:
         department.full_clean(validate_unique=False, validate_constraints=False)

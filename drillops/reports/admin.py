@@ -1,23 +1,19 @@
 """Admin for after-action records. Every write goes through the reports services (the API and the
-questionnaire page), so the admin reads: observations, ratings, findings, the plan, questionnaires,
-published versions and the case library."""
+questionnaire page: they check what the admin's forms cannot, such as a target's shape or a
+finding's evidence), so the admin reads, scoped to the administrator's organisations. Who answered
+a questionnaire and what was answered are not shown here: the results are in the report."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from drillops.core.admin import ReadOnlyAdmin
+from drillops.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from drillops.reports.models import (
     AgreedRating,
-    AnswerSet,
     Case,
     CaseStep,
     Finding,
     ImprovementItem,
-    Invitation,
     Observation,
     Question,
     QuestionnaireTemplate,
@@ -26,19 +22,9 @@ from drillops.reports.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Observation)
 class ObservationAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
     list_display = ("drill", "observer", "rating", "flag", "objective", "critical_task", "created_at")
     list_filter = ("rating", "flag", "drill")
     search_fields = ("note", "observer__username", "drill__name")
@@ -47,6 +33,7 @@ class ObservationAdmin(ReadOnlyAdmin):
 
 @admin.register(AgreedRating)
 class AgreedRatingAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
     list_display = ("drill", "objective", "critical_task", "rating", "set_by", "updated_at")
     list_filter = ("rating",)
     list_select_related = ("drill", "objective", "critical_task", "set_by")
@@ -59,6 +46,7 @@ class ImprovementInline(ReadOnlyInline):
 
 @admin.register(Finding)
 class FindingAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
     list_display = ("title", "kind", "drill", "objective")
     list_filter = ("kind", "drill")
     search_fields = ("title", "analysis")
@@ -68,6 +56,7 @@ class FindingAdmin(ReadOnlyAdmin):
 
 @admin.register(ImprovementItem)
 class ImprovementItemAdmin(ReadOnlyAdmin):
+    org_path = "organisation"
     list_display = ("title", "status", "owner_department", "due_date", "reminded_at", "drill", "followed_up_in")
     list_filter = ("status", "organisation", "owner_department")
     search_fields = ("title", "description", "progress_note")
@@ -78,10 +67,12 @@ class ImprovementItemAdmin(ReadOnlyAdmin):
 class QuestionInline(ReadOnlyInline):
     model = Question
     fields = ("sequence", "kind", "text", "text_zh")
+    show_change_link = False
 
 
 @admin.register(QuestionnaireTemplate)
 class QuestionnaireTemplateAdmin(ReadOnlyAdmin):
+    org_path = "organisation"
     list_display = ("title", "kind", "organisation", "is_anonymous", "is_default")
     list_filter = ("kind", "is_anonymous", "is_default", "organisation")
     inlines = [QuestionInline]
@@ -89,26 +80,15 @@ class QuestionnaireTemplateAdmin(ReadOnlyAdmin):
 
 @admin.register(Survey)
 class SurveyAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
     list_display = ("drill", "template", "phase", "is_anonymous", "created_at")
     list_filter = ("phase", "is_anonymous")
     list_select_related = ("drill", "template")
 
 
-@admin.register(Invitation)
-class InvitationAdmin(ReadOnlyAdmin):
-    list_display = ("survey", "user", "invited_at", "answered_on")
-    list_select_related = ("survey__drill", "survey__template", "user")
-
-
-@admin.register(AnswerSet)
-class AnswerSetAdmin(ReadOnlyAdmin):
-    # No respondent column in the list: an anonymous set has none, and the list must not tempt.
-    list_display = ("survey", "created_on", "anonymous")
-    list_select_related = ("survey__drill", "survey__template")
-
-
 @admin.register(ReportVersion)
 class ReportVersionAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
     list_display = ("drill", "number", "published_by", "published_at", "time_zone")
     list_select_related = ("drill", "published_by")
 
@@ -116,10 +96,12 @@ class ReportVersionAdmin(ReadOnlyAdmin):
 class CaseStepInline(ReadOnlyInline):
     model = CaseStep
     fields = ("sequence", "at", "department", "description")
+    show_change_link = False
 
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
+    org_path = "organisation"
     list_display = ("title", "kind", "organisation", "occurred_on", "resolution_seconds", "satisfaction")
     list_filter = ("kind", "organisation")
     search_fields = ("search_text",)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from drillops.departments.models import Department, Organisation
 from drillops.scenarios.models import (
     Channel,
     CriticalTask,
+    EventAttachment,
     Objective,
     Scenario,
     ScenarioEvent,
@@ -97,8 +98,12 @@ def scenario_update(
 def scenario_delete(*, scenario: Scenario, by: Any) -> None:
     pk, title = scenario.pk, scenario.title
     try:
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The database refuses to touch approved versions (scenarios migration 0002) unless
+            # the whole scenario goes, which this names for the rest of the transaction.
+            cursor.execute("SELECT set_config('drillops.deleting_scenario', %s, true)", [str(pk)])
             scenario.delete()
+            cursor.execute("SELECT set_config('drillops.deleting_scenario', '', true)")
     except (ProtectedError, IntegrityError) as exc:
         raise DomainError(str(_("This scenario has drills; archive it instead."))) from exc
     record(
@@ -219,7 +224,8 @@ def _copy_events(source: ScenarioVersion, target: ScenarioVersion, objectives: d
         # The condition points into the old version; it is remapped once every copy exists.
         event.condition_kind, event.condition_event = "", None
         event.save()
-        event.departments.set(departments)
+        # add(), not set(): set() would read the source's prefetched departments as already linked.
+        event.departments.add(*departments)
         copies[old_pk] = event
     for old_pk, (kind, old_target) in waits_for.items():
         if kind and old_target in copies:
@@ -265,6 +271,16 @@ def _move(scenario: Scenario, by: Any, move: str) -> ScenarioVersion:
         version.approved_by, version.approved_at = by, timezone.now()
     version.save()
     _audit(f"version.{move}", version, by, scenario, number=version.number, status=target.value)
+    return version
+
+
+@transaction.atomic
+def version_update(*, scenario: Scenario, by: Any, notes: str) -> ScenarioVersion:
+    """The notes of the version being written; an approved version keeps the ones it was approved with."""
+    version = editable_version(scenario)
+    version.notes = notes
+    version.save(update_fields=["notes", "updated_at"])
+    _audit("version.update", version, by, scenario, number=version.number, changed=["notes"])
     return version
 
 
@@ -353,3 +369,44 @@ def objective_delete(*, objective: Objective, by: Any) -> None:
     pk = objective.pk
     objective.delete()
     _audit("objective.delete", None, by, scenario, id=pk, version=version.pk)
+
+
+# Attachments --------------------------------------------------------------------------------------
+
+
+def _editable_event(event: ScenarioEvent) -> Scenario:
+    scenario = event.version.scenario
+    if editable_version(scenario).pk != event.version_id:
+        raise ImmutableObject(str(_("This event belongs to an earlier version, which can no longer change.")))
+    return scenario
+
+
+@transaction.atomic
+def attachment_create(
+    *, event: ScenarioEvent, by: Any, title: str, content: str = "", file: Any = None
+) -> EventAttachment:
+    scenario = _editable_event(event)
+    attachment = EventAttachment.objects.create(event=event, title=title, content=content, file=file or "")
+    _audit("attachment.create", attachment, by, scenario, event=event.pk)
+    return attachment
+
+
+@transaction.atomic
+def attachment_update(*, attachment: EventAttachment, by: Any, **fields: Any) -> EventAttachment:
+    scenario = _editable_event(attachment.event)
+    unknown = set(fields) - {"title", "content", "file"}
+    if unknown:
+        raise InvalidInput({name: [str(_("Unknown field."))] for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(attachment, name, value)
+    attachment.save()
+    _audit("attachment.update", attachment, by, scenario, changed=sorted(fields))
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: EventAttachment, by: Any) -> None:
+    scenario = _editable_event(attachment.event)
+    pk = attachment.pk
+    attachment.delete()
+    _audit("attachment.delete", None, by, scenario, id=pk, event=attachment.event_id)

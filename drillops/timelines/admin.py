@@ -1,5 +1,7 @@
-"""Admin for running drills. State changes go through the timelines services (admin actions);
-the timeline, escalation steps, outbox and heartbeats are records, so they are read-only here."""
+"""Admin for running drills. Every write goes through the timelines services: state changes are
+actions, a drill's name, time scale and scheduled start its form (drill_update, the latter two
+before it starts), the roster roster_add; injects, the timeline, escalation steps, notifications,
+the outbox and heartbeats are records, so they are read-only here."""
 
 from __future__ import annotations
 
@@ -7,18 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from drillops.core.admin import ReadOnlyAdmin
-from drillops.core.errors import DomainError, InvalidInput
+from drillops.core.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, act_on_each
+from drillops.timelines import services
 from drillops.timelines.models import (
     DispatcherHeartbeat,
     Drill,
+    DrillState,
     EscalationStep,
     Inject,
     Notification,
@@ -28,23 +31,9 @@ from drillops.timelines.models import (
 )
 
 
-class RosterInline(admin.TabularInline):
+class RosterInline(ReadOnlyInline):
     model = RosterEntry
     fields = ("user", "department", "role", "seat", "attended")
-    autocomplete_fields = ("user",)
-    extra = 0
-
-
-def _run(request: HttpRequest, drills: QuerySet[Drill], label: str, call: Callable[[Drill], Any]) -> None:
-    done = 0
-    for drill in drills:
-        try:
-            call(drill)
-            done += 1
-        except (DomainError, InvalidInput) as exc:
-            messages.error(request, f"{drill}: {getattr(exc, 'message', exc)}")
-    if done:
-        messages.success(request, _("%(action)s: %(count)d drill(s).") % {"action": label, "count": done})
 
 
 class StopForm(forms.Form):
@@ -53,13 +42,28 @@ class StopForm(forms.Form):
     )
 
 
+DRILL_FIELDS = ("name", "time_scale", "scheduled_start")
+
+
 @admin.register(Drill)
-class DrillAdmin(admin.ModelAdmin):
+class DrillAdmin(AuditedAdmin):
+    org_path = "organisation"
+    through_services = True
     list_display = ("name", "state", "organisation", "scenario_version", "time_scale", "scheduled_start", "started_at")
     list_filter = ("state", "organisation")
     search_fields = ("name", "scenario_version__scenario__title")
     list_select_related = ("organisation", "scenario_version__scenario")
-    readonly_fields = ("state", "started_at", "paused_at", "paused_total", "ended_at", "stop_reason", "created_by")
+    readonly_fields = (
+        "organisation",
+        "scenario_version",
+        "state",
+        "started_at",
+        "paused_at",
+        "paused_total",
+        "ended_at",
+        "stop_reason",
+        "created_by",
+    )
     inlines = [RosterInline]
     actions = ["start", "pause", "resume", "finish", "stop"]
 
@@ -67,45 +71,49 @@ class DrillAdmin(admin.ModelAdmin):
         # A drill pins an approved version through drill_create: the scenario page or the API.
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a drill is stopped, never deleted: its timeline is the record
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or not obj.is_over)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        pinned = ("organisation", "scenario_version") if obj is not None else ()
-        return (*pinned, *self.readonly_fields)
+        # Due times and deadlines of a started drill were computed from its time scale and start.
+        timing = ("time_scale", "scheduled_start") if obj is not None and obj.state != DrillState.SCHEDULED else ()
+        return (*timing, *self.readonly_fields)
+
+    def save_through_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Drill:
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in DRILL_FIELDS}
+        return services.drill_update(drill=obj, by=request.user, **changes)
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Drill], label: Any, call: Callable[[Drill], Any]) -> None:
+        act_on_each(self, request, queryset, str(label), call)
 
     @admin.action(description=_("Start the selected drills now"))
     def start(self, request: HttpRequest, queryset: QuerySet[Drill]) -> None:
-        from drillops.timelines import services
-
-        _run(request, queryset, str(_("Started")), lambda d: services.drill_start(drill=d, by=request.user))
+        self._each(request, queryset, _("Started"), lambda d: services.drill_start(drill=d, by=request.user))
 
     @admin.action(description=_("Pause the selected drills"))
     def pause(self, request: HttpRequest, queryset: QuerySet[Drill]) -> None:
-        from drillops.timelines import services
-
-        _run(request, queryset, str(_("Paused")), lambda d: services.drill_pause(drill=d, by=request.user))
+        self._each(request, queryset, _("Paused"), lambda d: services.drill_pause(drill=d, by=request.user))
 
     @admin.action(description=_("Resume the selected drills"))
     def resume(self, request: HttpRequest, queryset: QuerySet[Drill]) -> None:
-        from drillops.timelines import services
-
-        _run(request, queryset, str(_("Resumed")), lambda d: services.drill_resume(drill=d, by=request.user))
+        self._each(request, queryset, _("Resumed"), lambda d: services.drill_resume(drill=d, by=request.user))
 
     @admin.action(description=_("Finish the selected drills"))
     def finish(self, request: HttpRequest, queryset: QuerySet[Drill]) -> None:
-        from drillops.timelines import services
-
-        _run(request, queryset, str(_("Finished")), lambda d: services.drill_finish(drill=d, by=request.user))
+        self._each(request, queryset, _("Finished"), lambda d: services.drill_finish(drill=d, by=request.user))
 
     @admin.action(description=_("Stop the selected drills (with a reason)"))
     def stop(self, request: HttpRequest, queryset: QuerySet[Drill]) -> HttpResponse | None:
-        from drillops.timelines import services
-
         form = StopForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
-            _run(
+            self._each(
                 request,
                 queryset,
-                str(_("Stopped")),
+                _("Stopped"),
                 lambda d: services.drill_stop(drill=d, by=request.user, reason=reason),
             )
             return None
@@ -121,30 +129,54 @@ class DrillAdmin(admin.ModelAdmin):
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(admin.ModelAdmin):
+class RosterEntryAdmin(AuditedAdmin):
+    """Seats are given (and changed) by roster_add; attendance is the console's."""
+
+    org_path = "drill__organisation"
+    through_services = True
     list_display = ("drill", "user", "department", "role", "seat", "attended")
     list_filter = ("role", "attended", "drill")
     search_fields = ("user__username", "seat", "drill__name")
     list_select_related = ("drill", "user", "department")
+    autocomplete_fields = ("user",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("drill", "user", "department", "role", "seat", *(("attended",) if obj else ()))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("drill", "user", "department", "attended") if obj is not None else ()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or not obj.drill.is_over)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_through_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> RosterEntry:
+        return services.roster_add(
+            drill=obj.drill,
+            user=obj.user,
+            department=obj.department,
+            role=form.cleaned_data["role"],
+            seat=form.cleaned_data["seat"],
+            by=request.user,
+        )
 
 
-class EscalationStepInline(admin.TabularInline):
+class EscalationStepInline(ReadOnlyInline):
     model = EscalationStep
     fk_name = "inject"
     fields = ("position", "after_seconds", "target_department", "target_role", "unless", "fire_at", "fired_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 INJECT_TIMES = ("due_at", "delivered_at", "deadline_at", "acknowledged_at", "first_action_at", "resolved_at")
 
 
 @admin.register(Inject)
-class InjectAdmin(admin.ModelAdmin):
+class InjectAdmin(ReadOnlyAdmin):
+    """Injects are written by the engine and answered on the console: here they are read."""
+
+    org_path = "drill__organisation"
     list_display = ("title", "drill", "department", "cause", "status", "due_at", "delivered_at", "escalation_level")
     list_filter = ("status", "cause", "channel", "drill", "department")
     search_fields = ("title", "body", "sender")
@@ -165,13 +197,10 @@ class InjectAdmin(admin.ModelAdmin):
     )
     inlines = [EscalationStepInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Injects are written by the engine; ad-hoc ones come from the console or the API.
-        return False
-
 
 @admin.register(EscalationStep)
 class EscalationStepAdmin(ReadOnlyAdmin):
+    org_path = "inject__drill__organisation"
     list_display = ("inject", "position", "target_department", "target_role", "unless", "fire_at", "fired_at")
     list_filter = ("unless",)
     list_select_related = ("inject", "target_department")
@@ -179,6 +208,7 @@ class EscalationStepAdmin(ReadOnlyAdmin):
 
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
     list_display = ("at", "kind", "drill", "department", "actor", "text")
     list_filter = ("kind", "drill")
     search_fields = ("text", "actor__username")
@@ -188,6 +218,7 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
     list_display = ("title", "user", "drill", "read_at", "created_at")
     list_filter = ("drill",)
     search_fields = ("title", "user__username")
@@ -196,6 +227,8 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(Outbox)
 class OutboxAdmin(ReadOnlyAdmin):
+    """Rows of every organisation in one queue: for superusers (org_path is None)."""
+
     list_display = ("topic", "idempotency_key", "created_at", "enqueued_at", "done_at", "attempts")
     list_filter = ("topic",)
     search_fields = ("idempotency_key", "last_error")
@@ -203,4 +236,6 @@ class OutboxAdmin(ReadOnlyAdmin):
 
 @admin.register(DispatcherHeartbeat)
 class DispatcherHeartbeatAdmin(ReadOnlyAdmin):
+    """The installation's dispatchers, not an organisation's: for superusers."""
+
     list_display = ("name", "host", "pid", "beat_at", "lag_ms", "delivered_total")

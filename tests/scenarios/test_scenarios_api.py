@@ -11,6 +11,7 @@ from drillops.core.models import AuditEntry
 from drillops.scenarios.models import ScenarioEvent, ScenarioVersion
 
 from ..api.world import World
+from ..factories import ScenarioEventFactory
 
 Clients = Callable[[str], APIClient]
 
@@ -98,16 +99,24 @@ def test_new_draft_copies_events_and_remaps_conditions_and_objectives(world: Wor
     client = client_as("coordinator")
     base = f"/api/v1/scenarios/{world.scenario.pk}"
     first = world.event
-    second = ScenarioEvent.objects.filter(version=first.version).exclude(pk=first.pk).get()
-    ScenarioEvent.objects.filter(pk=second.pk).update(condition_kind="after_resolved", condition_event=first)
+    # The approved version cannot change (a trigger refuses): its conditional event is added as new.
+    ScenarioEventFactory(
+        version=first.version,
+        sequence=99,
+        title="Follow-up call",
+        condition_kind="after_resolved",
+        condition_event=first,
+        departments=[world.cs],
+    )
     answer = client.post(f"{base}/versions/")
     assert answer.status_code == 201
     assert answer.json()["number"] == 2 and answer.json()["status"] == "draft"
     assert client.post(f"{base}/versions/").status_code == 409  # one draft at a time
     draft = ScenarioVersion.objects.get(pk=answer.json()["id"])
     copies = {e.title: e for e in draft.events.all()}
-    assert copies["Complaint call 2"].condition_event == copies["Complaint call 1"]
+    assert copies["Follow-up call"].condition_event == copies["Complaint call 1"]
     assert copies["Complaint call 1"].objective.version == draft
+    assert list(copies["Complaint call 1"].departments.all()) == list(first.departments.all())
     edited = client.patch(f"{base}/events/{copies['Complaint call 1'].pk}/", {"title": "Edited"}, format="json")
     assert edited.status_code == 200
     world.event.refresh_from_db()

@@ -1,6 +1,6 @@
 """Every write to a running drill goes through here: keyword-only, one transaction each, audited.
 
-drill: control of the drill (create, start, pause, resume, finish, stop, ad-hoc, trigger);
+drill: control of the drill (create, update, start, pause, resume, finish, stop, ad-hoc, trigger);
 inject: responses (acknowledge, act, forward, resolve) and the comms channel;
 state: ending a drill and cancelling what can no longer happen; roster: who sits where."""
 
@@ -13,6 +13,7 @@ from drillops.timelines.services.drill import (
     drill_start,
     drill_stop,
     drill_trigger_event,
+    drill_update,
 )
 from drillops.timelines.services.inject import (
     inject_acknowledge,
@@ -34,6 +35,7 @@ __all__ = [
     "drill_start",
     "drill_stop",
     "drill_trigger_event",
+    "drill_update",
     "finish_if_done",
     "inject_acknowledge",
     "inject_forward",

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from drillops.core.errors import InvalidInput
+from drillops.core.errors import InvalidInput, TransitionNotAllowed
 from drillops.departments.models import Department
 from drillops.scenarios.models import Channel, Scenario, ScenarioEvent
 from drillops.scenarios.selectors import latest_approved_version
@@ -26,6 +26,7 @@ from drillops.timelines.services.state import drill_end
 
 TIME_SCALE_MAX = 3600.0
 TITLE_MAX = 200
+UNCHANGED: Any = object()  # drill_update: a field not given is kept (None clears a scheduled start)
 
 
 def _check_time_scale(time_scale: Any) -> float:
@@ -36,6 +37,12 @@ def _check_time_scale(time_scale: Any) -> float:
     if isinstance(time_scale, bool) or not math.isfinite(value) or value <= 0 or value > TIME_SCALE_MAX:
         raise InvalidInput({"time_scale": [str(_("Must be more than 0 and at most 3600."))]})
     return value
+
+
+def _check_start(scheduled_start: datetime | None) -> datetime | None:
+    if scheduled_start is not None and (timezone.is_naive(scheduled_start) or scheduled_start < timezone.now()):
+        raise InvalidInput({"scheduled_start": [str(_("Give a time in the future, with its time zone."))]})
+    return scheduled_start
 
 
 def drill_create(
@@ -52,8 +59,7 @@ def drill_create(
         raise InvalidInput({"scenario": [str(_("The scenario has no approved version."))]})
     clean_name = clean_text(name, "name", max_length=TITLE_MAX)
     scale = _check_time_scale(time_scale)
-    if scheduled_start is not None and (timezone.is_naive(scheduled_start) or scheduled_start < timezone.now()):
-        raise InvalidInput({"scheduled_start": [str(_("Give a time in the future, with its time zone."))]})
+    _check_start(scheduled_start)
     with transaction.atomic():
         drill = Drill.objects.create(
             organisation_id=scenario.organisation_id,
@@ -66,6 +72,44 @@ def drill_create(
         audit("drill.create", drill, by, drill, {"version": version.pk, "time_scale": scale})
         if scheduled_start is not None:
             wake_dispatcher("scheduled")
+    return drill
+
+
+def drill_update(
+    *,
+    drill: Drill,
+    by: Any,
+    name: str | None = None,
+    time_scale: float | None = None,
+    scheduled_start: datetime | None = UNCHANGED,
+) -> Drill:
+    """Rename a drill until it ends; change its time scale or scheduled start only before it starts,
+    since every due time and deadline of a started drill was computed from them."""
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = clean_text(name, "name", max_length=TITLE_MAX)
+    if time_scale is not None:
+        changes["time_scale"] = _check_time_scale(time_scale)
+    if scheduled_start is not UNCHANGED:
+        changes["scheduled_start"] = _check_start(scheduled_start)
+    with transaction.atomic():
+        drill = lock_drill(drill)
+        changed = sorted(k for k, v in changes.items() if getattr(drill, k) != v)
+        if drill.is_over and changed:
+            raise refuse(drill, str(_("change")))
+        if drill.state != DrillState.SCHEDULED and set(changed) - {"name"}:
+            raise TransitionNotAllowed(
+                str(_("The time scale and scheduled start are fixed once the drill has started."))
+            )
+        if not changed:
+            return drill
+        for key in changed:
+            setattr(drill, key, changes[key])
+        drill.save(update_fields=[*changed, "updated_at"])
+        audit("drill.update", drill, by, drill, {"changed": changed})
+        if "scheduled_start" in changed:
+            wake_dispatcher("scheduled")  # it may be sleeping until the old start
+        publish_on_commit(drill.pk, "drill", {"changed": changed})
     return drill
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from drillops.core.errors import DomainError, InvalidInput
 from drillops.demo.loader import LANGUAGES, demo_language, demo_password, load_demo
 
 
@@ -32,7 +33,10 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         password = demo_password(options.get("password"))
-        result = load_demo(password=password, language=language)
+        try:
+            result = load_demo(password=password, language=language)
+        except (DomainError, InvalidInput) as exc:
+            raise CommandError(str(getattr(exc, "message", None) or getattr(exc, "errors", exc))) from exc
         url = options.get("url") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
         drill = result.drill
         self.stdout.write(self.style.SUCCESS("Demo drill loaded (EXERCISE / 演练)."))
