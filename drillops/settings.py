@@ -143,7 +143,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "drillops.timelines.tasks.sweep_outbox",
         "schedule": float(os.environ.get("OUTBOX_SWEEP_EVERY_SECONDS", "10")),
     },
+    # The owner department hears of an improvement item this many days before it is due (once).
+    "remind-improvement-items": {
+        "task": "drillops.reports.tasks.remind_due_improvements",
+        "schedule": float(os.environ.get("IMPROVEMENT_REMINDER_EVERY_SECONDS", "3600")),
+    },
+    # Questionnaires of ended drills whose sending was lost (the broker was down when it ended).
+    "sweep-questionnaires": {
+        "task": "drillops.reports.tasks.sweep_questionnaires",
+        "schedule": float(os.environ.get("QUESTIONNAIRE_SWEEP_EVERY_SECONDS", "600")),
+    },
 }
+IMPROVEMENT_REMINDER_DAYS = int(os.environ.get("IMPROVEMENT_REMINDER_DAYS", "3"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -210,6 +221,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "drillops@localhost")
 # Below the outbox lease, so that a hung SMTP server never outlives a worker's claim.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# The site's address as people reach it (https://drills.example.com), for links in e-mails;
+# without it e-mails carry the path only.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 # Security: production-safe unless DEBUG is on.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -25,6 +25,7 @@ from drillops.scenarios import services as scenario_services
 from drillops.timelines import services as drill_services
 
 from .api.world import ROLES, World, build_world
+from .api.world_reports import answers_for
 
 A, C, ST, SO, OI, OU, OC, SU = ROLES
 MEMBERS = (C, ST, SO, OI, OU)
@@ -112,6 +113,23 @@ def _roster_entry(name: str) -> Callable[[Any], dict[str, Any]]:
 def setup_page(ok: int, target: Callable[[Any], dict[str, Any]]) -> Case:
     return Case(expect(ok, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), target)
 
+
+def _ended(w: Any) -> dict[str, Any]:
+    return {"drill_pk": w.ended.pk}
+
+
+def _finding(w: Any) -> dict[str, Any]:
+    return {"drill_pk": w.ended.pk, "pk": w.finding.pk}
+
+
+def _item(w: Any) -> dict[str, Any]:
+    return {"pk": w.item.pk}
+
+
+TEMPLATE_BODY = {"kind": "participant", "title": "T", "questions": [{"kind": "likert", "text": "Clear?"}]}
+ITEM_STAFF = expect(200, [C, ST], forbidden=[OI, OU], hidden=[SO, OC])
+ITEM_WRITE = expect(200, [C], forbidden=[ST, SO, OI, OU], hidden=[OC])
+ORG_COORDINATORS = expect(200, [C, OC], forbidden=NON_COORDINATORS)
 
 SCENARIO_CASE = Case(expect(200, [C], forbidden=NON_COORDINATORS, hidden=[OC]), _scenario)
 USER_BODY = {"username": "newbie", "role": "observer"}
@@ -210,6 +228,71 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
         lambda w: {"drill_pk": w.drill.pk},
         lambda w: {"rating": "P", "objective": w.objective.pk},
     ),
+    # --- API: after-action ------------------------------------------------------------------------
+    ("api:drill-score-list", "GET"): Case(
+        expect(200, [C, OI], forbidden=[ST, SO], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
+    ),
+    ("api:drill-score-agree", "POST"): coordinators_only(
+        200, lambda w: {"drill_pk": w.drill.pk}, lambda w: {"objective": w.objective.pk, "rating": "S"}
+    ),
+    ("api:drill-finding-list", "GET"): coordinators_only(200, _ended),
+    ("api:drill-finding-list", "POST"): coordinators_only(201, _ended, lambda w: {"kind": "strength", "title": "Fast"}),
+    ("api:drill-finding-detail", "GET"): coordinators_only(200, _finding),
+    ("api:drill-finding-detail", "PUT"): coordinators_only(
+        200, _finding, lambda w: {"kind": "improvement", "title": "Slow", "timeline_entries": []}
+    ),
+    ("api:drill-finding-detail", "PATCH"): coordinators_only(200, _finding, lambda w: {"analysis": "Why"}),
+    ("api:drill-finding-detail", "DELETE"): coordinators_only(204, _finding),
+    ("api:drill-questionnaire-list", "GET"): drill_read(_ended),
+    ("api:drill-questionnaire-results", "GET"): coordinators_only(200, _ended),
+    ("api:drill-questionnaire-send", "POST"): coordinators_only(
+        201, lambda w: {"drill_pk": w.scheduled.pk}, lambda w: {"phase": "pre"}
+    ),
+    # Sent to the players and controllers of the ended drill: others cannot see it (404); the
+    # superuser sees every survey but was not asked (403).
+    ("api:drill-questionnaire-answer", "POST"): Case(
+        expect(201, [C, ST], hidden=[SO, OI, OU, OC], others={SU: 403}),
+        lambda w: {"drill_pk": w.ended.pk, "pk": w.survey.pk},
+        lambda w: {"answers": answers_for(w.survey)},
+    ),
+    ("api:drill-report-publish", "POST"): coordinators_only(201, _ended),
+    ("api:drill-report-version-list", "GET"): drill_read(_ended),
+    ("api:drill-report-version-detail", "GET"): drill_read(lambda w: {"drill_pk": w.ended.pk, "number": 1}),
+    ("api:improvement-item-list", "GET"): Case(expect(200, [C, ST, SO, OC], forbidden=[OI, OU])),
+    ("api:improvement-item-list", "POST"): Case(
+        # Another organisation's coordinator names a drill it cannot see: bad input.
+        expect(201, [C], forbidden=NON_COORDINATORS, others={OC: 400}),
+        body=lambda w: {"title": "Crisis team", "owner_department": w.cs.pk, "drill": w.ended.pk},
+    ),
+    ("api:improvement-item-detail", "GET"): Case(ITEM_STAFF, _item),
+    ("api:improvement-item-detail", "PUT"): Case(ITEM_WRITE, _item, lambda w: {"title": "Crisis team"}),
+    ("api:improvement-item-detail", "PATCH"): Case(ITEM_WRITE, _item, lambda w: {"status": "verified"}),
+    ("api:improvement-item-detail", "DELETE"): Case(expect(204, [C], forbidden=[ST, SO, OI, OU], hidden=[OC]), _item),
+    ("api:improvement-item-progress", "POST"): Case(
+        ITEM_STAFF, _item, lambda w: {"status": "in_progress", "progress_note": "Draft ready"}
+    ),
+    ("api:questionnaire-template-list", "GET"): Case(ORG_COORDINATORS),
+    ("api:questionnaire-template-list", "POST"): Case(
+        expect(201, [C, OC], forbidden=NON_COORDINATORS), body=lambda w: TEMPLATE_BODY
+    ),
+    ("api:questionnaire-template-detail", "GET"): coordinators_only(200, lambda w: {"pk": w.template.pk}),
+    ("api:questionnaire-template-detail", "PUT"): coordinators_only(
+        200, lambda w: {"pk": w.template.pk}, lambda w: TEMPLATE_BODY
+    ),
+    ("api:questionnaire-template-detail", "PATCH"): coordinators_only(
+        200, lambda w: {"pk": w.template.pk}, lambda w: {"title": "Renamed"}
+    ),
+    ("api:questionnaire-template-detail", "DELETE"): coordinators_only(204, lambda w: {"pk": w.template.pk}),
+    ("api:case-list", "GET"): Case(ORG_COORDINATORS),
+    ("api:case-list", "POST"): Case(
+        expect(201, [C, OC], forbidden=NON_COORDINATORS), body=lambda w: {"kind": "incident", "title": "舆情事件"}
+    ),
+    ("api:case-detail", "GET"): coordinators_only(200, lambda w: {"pk": w.case.pk}),
+    ("api:case-detail", "PUT"): coordinators_only(
+        200, lambda w: {"pk": w.case.pk}, lambda w: {"kind": "incident", "title": "Mass complaint"}
+    ),
+    ("api:case-detail", "PATCH"): coordinators_only(200, lambda w: {"pk": w.case.pk}, lambda w: {"tags": ["投诉"]}),
+    ("api:case-detail", "DELETE"): coordinators_only(204, lambda w: {"pk": w.case.pk}),
     # The report: coordinators; others who see the drill get 403 until publishing lets the roster read it.
     ("api:drill-report-list", "GET"): Case(
         expect(200, [C], forbidden=[ST, SO, OI], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
@@ -286,6 +369,8 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("drill_trigger", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
     ("drill_message", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("observation_create", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    ("questionnaire_answer", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    ("questionnaire_answer", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("inject_detail", "GET"): Case(
         expect(200, [C, ST, OI], hidden=[SO, OU, OC], anonymous=302), lambda w: {"pk": w.inject.pk}
     ),

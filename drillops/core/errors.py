@@ -1,5 +1,7 @@
 """Domain errors raised by services; the API maps them onto HTTP answers."""
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A rule of the domain forbids this; the API answers 409 with the message."""
@@ -22,7 +24,7 @@ class ImmutableObject(DomainError):
 class InvalidInput(Exception):
     """Bad input found by a service; the API answers 400 with these field messages."""
 
-    def __init__(self, errors: dict[str, list[str]] | str) -> None:
+    def __init__(self, errors: dict[str, Any] | str) -> None:
         if isinstance(errors, str):
             errors = {"non_field_errors": [errors]}
         super().__init__(str(errors))

@@ -19,6 +19,8 @@ from drillops.demo import content
 from drillops.departments import accounts
 from drillops.departments import services as departments
 from drillops.departments.models import Department, Organisation, Role
+from drillops.reports import services as reports
+from drillops.reports.models import Case
 from drillops.scenarios import services as authoring
 from drillops.scenarios.models import Objective, Scenario, ScenarioEvent, ScenarioVersion
 from drillops.scenarios.selectors import latest_approved_version
@@ -238,6 +240,28 @@ def _drill(
     return drill
 
 
+def load_cases(org: Organisation, by: Any, language: str) -> list[Case]:
+    """The seed's real incidents in the organisation's case library, through the reports
+    services; a case already there (same title) is left alone."""
+    cases = []
+    for spec in content.CASES:
+        title = _pick(spec["title"], language)
+        case = Case.objects.filter(organisation=org, title=title).first()
+        if case is None:
+            case = reports.case_create(
+                organisation=org,
+                by=by,
+                kind=spec["kind"],
+                title=title,
+                summary=_pick(spec["summary"], language),
+                resolution_change=spec.get("resolution_change"),
+                satisfaction_change=spec.get("satisfaction_change"),
+                tags=[_pick(tag, language) for tag in spec["tags"]],
+            )
+        cases.append(case)
+    return cases
+
+
 def load_demo(*, password: str, language: str) -> DemoResult:
     with transaction.atomic():
         org = _organisation()
@@ -246,6 +270,7 @@ def load_demo(*, password: str, language: str) -> DemoResult:
         version = _scenario(org, departments, language, users["coordinator"])
     # The drill goes through the timelines services, each its own transaction.
     drill = _drill(org, version, departments, users, language)
+    load_cases(org, users["coordinator"], language)
     logins = [("admin", "administrator", ""), ("coordinator", "coordinator", "")]
     logins += [("observer", "observer", ""), ("observer2", "observer", "")]
     logins += [(code, "staff", f"{name} / {name_zh}") for code, name, name_zh, _d in content.DEPARTMENTS]

@@ -1,12 +1,25 @@
-"""Admin for after-action records: observations (an observer's own, read here), findings and the
-improvement plan (edited directly, audited by the mixin)."""
+"""Admin for after-action records. Every write goes through the reports services (the API and the
+questionnaire page: they check what the admin's forms cannot, such as a target's shape or a
+finding's evidence), so the admin reads, scoped to the administrator's organisations. Who answered
+a questionnaire and what was answered are not shown here: the results are in the report."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from drillops.core.admin import AuditedAdmin, EditableInline, ReadOnlyAdmin
-from drillops.reports.models import Finding, ImprovementItem, Observation
+from drillops.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from drillops.reports.models import (
+    AgreedRating,
+    Case,
+    CaseStep,
+    Finding,
+    ImprovementItem,
+    Observation,
+    Question,
+    QuestionnaireTemplate,
+    ReportVersion,
+    Survey,
+)
 
 
 @admin.register(Observation)
@@ -18,14 +31,21 @@ class ObservationAdmin(ReadOnlyAdmin):
     list_select_related = ("drill", "observer", "objective", "critical_task")
 
 
-class ImprovementInline(EditableInline, admin.TabularInline):
+@admin.register(AgreedRating)
+class AgreedRatingAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
+    list_display = ("drill", "objective", "critical_task", "rating", "set_by", "updated_at")
+    list_filter = ("rating",)
+    list_select_related = ("drill", "objective", "critical_task", "set_by")
+
+
+class ImprovementInline(ReadOnlyInline):
     model = ImprovementItem
-    fields = ("title", "owner_department", "owner", "due_date", "status")
-    extra = 0
+    fields = ("title", "owner_department", "due_date", "status")
 
 
 @admin.register(Finding)
-class FindingAdmin(AuditedAdmin):
+class FindingAdmin(ReadOnlyAdmin):
     org_path = "drill__organisation"
     list_display = ("title", "kind", "drill", "objective")
     list_filter = ("kind", "drill")
@@ -35,10 +55,54 @@ class FindingAdmin(AuditedAdmin):
 
 
 @admin.register(ImprovementItem)
-class ImprovementItemAdmin(AuditedAdmin):
+class ImprovementItemAdmin(ReadOnlyAdmin):
     org_path = "organisation"
-    list_display = ("title", "status", "owner_department", "owner", "due_date", "followed_up_in")
+    list_display = ("title", "status", "owner_department", "due_date", "reminded_at", "drill", "followed_up_in")
     list_filter = ("status", "organisation", "owner_department")
-    search_fields = ("title", "description")
-    list_select_related = ("owner_department", "owner", "followed_up_in")
+    search_fields = ("title", "description", "progress_note")
+    list_select_related = ("owner_department", "drill", "followed_up_in")
     date_hierarchy = "due_date"
+
+
+class QuestionInline(ReadOnlyInline):
+    model = Question
+    fields = ("sequence", "kind", "text", "text_zh")
+    show_change_link = False
+
+
+@admin.register(QuestionnaireTemplate)
+class QuestionnaireTemplateAdmin(ReadOnlyAdmin):
+    org_path = "organisation"
+    list_display = ("title", "kind", "organisation", "is_anonymous", "is_default")
+    list_filter = ("kind", "is_anonymous", "is_default", "organisation")
+    inlines = [QuestionInline]
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
+    list_display = ("drill", "template", "phase", "is_anonymous", "created_at")
+    list_filter = ("phase", "is_anonymous")
+    list_select_related = ("drill", "template")
+
+
+@admin.register(ReportVersion)
+class ReportVersionAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
+    list_display = ("drill", "number", "published_by", "published_at", "time_zone")
+    list_select_related = ("drill", "published_by")
+
+
+class CaseStepInline(ReadOnlyInline):
+    model = CaseStep
+    fields = ("sequence", "at", "department", "description")
+    show_change_link = False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    org_path = "organisation"
+    list_display = ("title", "kind", "organisation", "occurred_on", "resolution_seconds", "satisfaction")
+    list_filter = ("kind", "organisation")
+    search_fields = ("search_text",)
+    inlines = [CaseStepInline]

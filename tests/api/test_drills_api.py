@@ -219,7 +219,7 @@ def test_lists_show_only_what_the_caller_may_see(world: World, client_as: Client
     mine = {d["id"] for d in client_as("coordinator").get("/api/v1/drills/").json()["results"]}
     assert world.other_drill.pk not in mine and world.drill.pk in mine
     observed = {d["id"] for d in client_as("observer_invited").get("/api/v1/drills/").json()["results"]}
-    assert observed == {world.drill.pk, world.scheduled.pk, world.paused.pk}
+    assert observed == {world.drill.pk, world.scheduled.pk, world.paused.pk, world.ended.pk}
     assert client_as("observer_uninvited").get("/api/v1/drills/").json()["count"] == 0
     every = {d["id"] for d in client_as("superuser").get("/api/v1/drills/").json()["results"]}
     assert world.other_drill.pk in every

@@ -20,6 +20,7 @@ from drillops.timelines.engine.delivery import deliver_due
 from drillops.timelines.models import Drill, Inject, SeatRole, TimelineEntry
 
 from ..factories import DepartmentFactory, MembershipFactory, OrganisationFactory, UserFactory
+from .world_reports import add_after_action
 
 ROLES = (
     "anonymous",
@@ -56,6 +57,14 @@ class World:
     observation: Observation
     other_scenario: Scenario
     other_drill: Drill
+    # The after-action part (world_reports.add_after_action): a finished drill and its report.
+    ended: Drill = None  # type: ignore[assignment]
+    survey: Any = None
+    finding: Any = None
+    item: Any = None
+    version: Any = None
+    template: Any = None
+    case: Any = None
 
 
 def _member(org: Organisation, username: str, role: str, department: Department | None = None) -> Any:
@@ -150,7 +159,7 @@ def build_world() -> World:
     other_drill = drill_services.drill_create(scenario=other_scenario, name="Their drill", by=other_coord)
     for changed in (drill, paused, inject, risk_inject):
         changed.refresh_from_db()
-    return World(
+    world = World(
         org=org,
         cs=cs,
         risk=risk,
@@ -173,6 +182,8 @@ def build_world() -> World:
         other_scenario=other_scenario,
         other_drill=other_drill,
     )
+    add_after_action(world)
+    return world
 
 
 def user_model() -> Any:

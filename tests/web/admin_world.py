@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from drillops.core.models import AuditEntry
 from drillops.departments.models import DepartmentWebhook, LoginLock, Organisation, Role
+from drillops.reports import services as reports
 from drillops.reports.models import Finding, FindingKind, ImprovementItem, Observation, Rating
 from drillops.scenarios import services as authoring
 from drillops.timelines import services as drills
@@ -82,7 +83,26 @@ def build(slug: str) -> AdminWorld:
     world.add(drill, roster, invitation, inject, inject.escalation_steps.get(), drill.timeline.first(), notice)
     world.add(Outbox.objects.filter(drill=drill).order_by("pk").first())
     world.add(observation, finding, item, coordinator, AuditEntry.objects.filter(organisation_id=org.pk).first())
+    _after_action(world, scenario, objective, by)
     return world
+
+
+def _after_action(world: AdminWorld, scenario: Any, objective: Any, by: Any) -> None:
+    """An ended drill with its questionnaires, an agreed rating, a published report and a case."""
+    ended = drills.drill_create(scenario=scenario, name="Ended drill", by=by)
+    drills.drill_start(drill=ended, by=by)
+    ended = drills.drill_finish(drill=ended, by=by)
+    survey = reports.questionnaires_send(drill=ended, phase="post")[0]
+    agreed = reports.agreed_rating_set(drill=ended, by=by, objective=objective, rating=Rating.S)
+    version = reports.report_publish(drill=ended, by=by)
+    case = reports.case_create(
+        organisation=world.org,
+        by=by,
+        kind="incident",
+        title="Mass complaint",
+        steps=[{"at": ended.ended_at, "description": "Call"}],
+    )
+    world.add(survey, survey.template, agreed, version, case)
 
 
 def add_installation_records() -> None:

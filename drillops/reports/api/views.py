@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from drillops.reports import services
 from drillops.reports.api.serializers import ObservationSerializer
 from drillops.reports.models import Observation
-from drillops.reports.selectors import observations_of
+from drillops.reports.selectors import observations_visible
 from drillops.timelines import selectors as drill_selectors
 from drillops.timelines.api.views import DrillRolesMixin
 from drillops.timelines.models import Drill
@@ -22,8 +22,8 @@ EVALUATORS = frozenset({"coordinator", "observer"})
 
 @extend_schema(parameters=[OpenApiParameter("drill_pk", int, OpenApiParameter.PATH, description="Drill id")])
 class ObservationViewSet(DrillRolesMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Observers rate objectives and critical tasks (P/S/M/U) and write notes; controllers read them.
-    Players do not see the evaluators' notes while they play."""
+    """Observers rate objectives and critical tasks (P/S/M/U) and write notes; controllers read them
+    all, each observer their own. Players do not see the evaluators' notes while they play."""
 
     serializer_class = ObservationSerializer
     action_roles = {"list": EVALUATORS, "create": frozenset({"observer"})}
@@ -50,7 +50,9 @@ class ObservationViewSet(DrillRolesMixin, mixins.ListModelMixin, mixins.CreateMo
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Observation.objects.none()
-        return observations_of(self.get_drill())
+        drill = self.get_drill()
+        role = next(iter(self.roles_on(self.request, drill)), None)
+        return observations_visible(drill, self.request.user, role)
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.observation_create(

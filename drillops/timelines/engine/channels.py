@@ -32,7 +32,7 @@ class Claimed:
     id: int
     topic: str
     channel: str
-    drill_id: int
+    drill_id: int | None
     payload: dict[str, Any]
     key: str
     attempts: int
@@ -94,11 +94,13 @@ def role_recipients(organisation_id: int, role: str) -> list[Any]:
     return list(users.distinct().order_by("pk"))
 
 
-def _notices(users: list[Any], *, row: Claimed, inject: Inject | None, title: str, body: str) -> list[Notification]:
+def _notices(
+    users: list[Any], *, row: Claimed, inject: Inject | None, title: str, body: str, link: str = ""
+) -> list[Notification]:
     return [
         Notification(
             user=user, drill_id=row.drill_id, inject=inject, title=f"[{settings.EXERCISE_MARK}] {title}"[:300],
-            body=body, idempotency_key=f"{row.key}:user:{user.pk}"[:120],
+            body=body, link=link[:300], idempotency_key=f"{row.key}:user:{user.pk}"[:120],
         )
         for user in users
     ]  # fmt: skip
@@ -154,9 +156,21 @@ def _role_notices(row: Claimed, recipients: Recipients) -> list[Notification]:
     )
 
 
+def _named(row: Claimed) -> list[Any]:
+    return list(get_user_model().objects.filter(pk__in=row.payload.get("users", []), is_active=True).order_by("pk"))
+
+
+def _named_notices(row: Claimed, recipients: Recipients) -> list[Notification]:
+    """A notice to named people (a questionnaire to answer, an improvement item due soon)."""
+    payload = row.payload
+    title, body, link = str(payload.get("title", "")), str(payload.get("body", "")), str(payload.get("link", ""))
+    return _notices(_named(row), row=row, inject=None, title=title, body=body, link=link)
+
+
 _NOTICES: dict[str, Callable[[Claimed, Recipients], list[Notification]]] = {
     OutboxTopic.INJECT: _inject_notices,
     OutboxTopic.ESCALATION_ROLE: _role_notices,
+    OutboxTopic.NOTICE: _named_notices,
 }
 
 
@@ -182,6 +196,11 @@ def _send(row: Claimed, recipients: Recipients) -> None:
         return
     if row.channel == OutboxChannel.WEBHOOK:
         raise LookupError(f"a {row.topic!r} row has no webhook")
+    if row.topic == OutboxTopic.NOTICE:
+        link = str(row.payload.get("link", ""))
+        body = str(row.payload.get("body", "")) + (f"\n\n{settings.SITE_URL}{link}" if link else "")
+        _email(_named(row), row=row, title=str(row.payload.get("title", "")), body=body, recipients=recipients)
+        return
     users = recipients.of_role(int(row.payload["organisation"]), str(row.payload["role"]))
     title, body = str(row.payload.get("title", "")), str(row.payload.get("message", ""))
     _email(users, row=row, title=title, body=body, recipients=recipients)

@@ -13,6 +13,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,17 @@ def publish_now(drill_id: int, kind: str, data: dict[str, Any] | None = None) ->
 
 def publish_on_commit(drill_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
     _after_commit(lambda: publish_now(drill_id, kind, data))
+
+
+def send_on_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send a signal once the current transaction commits; a receiver that fails is logged."""
+
+    def _send() -> None:
+        for receiver, answer in signal.send_robust(sender=sender, **kwargs):
+            if isinstance(answer, Exception):
+                log.error("receiver %r of a drill signal failed: %r", receiver, answer)
+
+    _after_commit(_send)
 
 
 def enqueue_outbox_on_commit(outbox_ids: list[int]) -> None:

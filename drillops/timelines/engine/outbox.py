@@ -138,7 +138,8 @@ def outbox_failed_attempt(claim: Claimed, error: BaseException) -> str | None:
     state = row[0] if row else None
     if state == FAILED:
         log.warning("outbox %s (%s) gave up after %d attempts: %s", claim.key, claim.id, claim.attempts, error)
-        publish_now(claim.drill_id, "outbox", {"failed": claim.id})  # the coordinators' count
+        if claim.drill_id is not None:
+            publish_now(claim.drill_id, "outbox", {"failed": claim.id})  # the coordinators' count
     return state
 
 
@@ -214,7 +215,8 @@ def outbox_sweep(*, send: Callable[[list[int]], int], limit: int = 2000) -> int:
         given_up = cursor.fetchall()
     for row_id, drill_id in given_up:
         log.warning("outbox %s gave up: its worker was lost on every attempt", row_id)
-        publish_now(drill_id, "outbox", {"failed": row_id})
+        if drill_id is not None:
+            publish_now(drill_id, "outbox", {"failed": row_id})
     if limit <= 0:
         return 0
     with connection.cursor() as cursor:

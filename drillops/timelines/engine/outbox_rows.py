@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from drillops.core.prepared import execute_prepared
@@ -99,3 +100,26 @@ def write_notices(notices: list[Outbox]) -> list[Outbox]:
     created = Outbox.objects.bulk_create(rows)
     enqueue_outbox_on_commit([row.pk for row in created])
     return created
+
+
+def notice_write(
+    *, key: str, user_ids: list[int], title: str, body: str = "", link: str = "", drill_id: int | None = None
+) -> list[int]:
+    """Owe a notice that is not an inject (a questionnaire to answer, an improvement item due soon)
+    to named people: a row per channel that reaches someone (in the app with its link, e-mail with
+    the link spelt out), keyed `<key>:<channel>`. Writing the same notice again adds nothing."""
+    users = list(get_user_model().objects.filter(pk__in=set(user_ids), is_active=True).order_by("pk"))
+    channels = ([INAPP] if users else []) + ([EMAIL] if any(u.email for u in users) else [])
+    payload = {"users": [u.pk for u in users], "title": title, "body": body, "link": link}
+    rows = [
+        Outbox(
+            topic=OutboxTopic.NOTICE, channel=channel, drill_id=drill_id, payload=payload,
+            idempotency_key=f"{key}:{channel}"[:120],
+        )
+        for channel in channels
+    ]  # fmt: skip
+    Outbox.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = [row.idempotency_key for row in rows]
+    ids = list(Outbox.objects.filter(idempotency_key__in=keys, done_at__isnull=True).values_list("pk", flat=True))
+    enqueue_outbox_on_commit(ids)
+    return ids

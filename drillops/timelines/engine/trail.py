@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from drillops.core.audit import record
-from drillops.timelines.engine.notify import publish_on_commit
+from drillops.timelines.engine.notify import publish_on_commit, send_on_commit
 from drillops.timelines.models import Drill, EntryKind, Inject, TimelineEntry
+from drillops.timelines.signals import drill_state_changed
 
 
 def entry(
@@ -52,3 +53,5 @@ def state_changed(drill: Drill, *, by: Any, at: datetime, previous: str, text: s
     )
     audit(f"drill.{drill.state}", drill, by, drill, {"from": previous, "to": drill.state, "text": text})
     publish_on_commit(drill.pk, "state", {"state": drill.state})
+    # Apps above the timeline (reports: questionnaires when a drill ends) react after the commit.
+    send_on_commit(drill_state_changed, Drill, drill_id=drill.pk, state=drill.state, previous=previous)

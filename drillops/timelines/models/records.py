@@ -19,13 +19,23 @@ class Notification(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
     )
-    drill = models.ForeignKey(Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="notifications")
+    # Empty for notices that belong to no drill (e.g. an improvement item due soon).
+    drill = models.ForeignKey(
+        Drill,
+        verbose_name=_("drill"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
     inject = models.ForeignKey(
         Inject, verbose_name=_("inject"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     marking = models.CharField(_("marking"), max_length=40, default=settings.EXERCISE_MARK, editable=False)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("body"), blank=True)
+    # Where the notice leads, a path of this site (e.g. the questionnaire page to answer).
+    link = models.CharField(_("link"), max_length=300, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
 
@@ -49,6 +59,7 @@ class OutboxChannel(models.TextChoices):
 class OutboxTopic(models.TextChoices):
     INJECT = "inject", _("Inject delivered")
     ESCALATION_ROLE = "escalation_role", _("Escalation to a role")
+    NOTICE = "notice", _("Notice to named people")
 
 
 class OutboxState(models.TextChoices):
@@ -73,10 +84,12 @@ class Outbox(models.Model):
     # Rows are written thousands at a time inside the dispatcher's claim, so nothing is checked
     # or indexed that need not be: no index of its own (the failed count per drill has a partial
     # one below) and no database constraint (checked per row at commit); deleting a drill through
-    # the ORM still deletes its rows.
+    # the ORM still deletes its rows. Empty for a notice that belongs to no drill.
     drill = models.ForeignKey(
         Drill,
         verbose_name=_("drill"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.functions import Now
 
+from drillops.core.audit import record
 from drillops.timelines.engine.notify import enqueue_outbox_on_commit, publish_on_commit
 from drillops.timelines.engine.trail import audit
 from drillops.timelines.models import Outbox, OutboxState
@@ -25,8 +26,11 @@ def _locked(outbox_ids: Iterable[int], states: Iterable[str]) -> list[Outbox]:
 def _changed(rows: list[Outbox], action: str, by: Any) -> None:
     for row in rows:
         data = {"key": row.idempotency_key, "from": row.state, "attempts": row.attempts, "error": row.last_error[:500]}
-        audit(action, row, by, row.drill, data)
-    for drill_id in sorted({row.drill_id for row in rows}):
+        if row.drill is not None:
+            audit(action, row, by, row.drill, data)
+        else:  # a notice of no drill (an improvement item due soon)
+            record(action=action, obj=row, actor=by, organisation_id=row.payload.get("organisation"), data=data)
+    for drill_id in sorted({row.drill_id for row in rows if row.drill_id is not None}):
         publish_on_commit(drill_id, "outbox")
 
 

@@ -1,80 +1,16 @@
-"""After-action: observer ratings and observations, findings, and the improvement plan."""
+"""Findings of a drill (strengths, areas for improvement) and the improvement plan they lead to."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from drillops.core.models import TimeStampedModel
 from drillops.departments.models import Department, Organisation
-from drillops.scenarios.models import CriticalTask, Objective
+from drillops.scenarios.models import Objective
 from drillops.timelines.models import Drill, TimelineEntry
-
-
-class Rating(models.TextChoices):
-    """HSEEP: performed without challenges, with some, with major challenges, unable to perform."""
-
-    P = "P", _("Performed without challenges")
-    S = "S", _("Performed with some challenges")
-    M = "M", _("Performed with major challenges")
-    U = "U", _("Unable to be performed")
-
-
-class ObservationFlag(models.TextChoices):
-    NONE = "", _("None")
-    ERROR = "error", _("Error")
-    DELAY = "delay", _("Delay")
-    STRENGTH = "strength", _("Strength")
-    SAFETY = "safety", _("Safety concern")
-
-
-class Observation(TimeStampedModel):
-    drill = models.ForeignKey(Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="observations")
-    observer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("observer"), on_delete=models.CASCADE, related_name="observations"
-    )
-    objective = models.ForeignKey(
-        Objective,
-        verbose_name=_("objective"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="observations",
-    )
-    critical_task = models.ForeignKey(
-        CriticalTask,
-        verbose_name=_("critical task"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="observations",
-    )
-    rating = models.CharField(_("rating"), max_length=1, choices=Rating.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    timeline_entry = models.ForeignKey(
-        TimelineEntry,
-        verbose_name=_("timeline entry"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="observations",
-    )
-    flag = models.CharField(_("flag"), max_length=16, choices=ObservationFlag.choices, blank=True)
-
-    class Meta:
-        verbose_name = _("observation")
-        verbose_name_plural = _("observations")
-        ordering = ["drill", "created_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=~models.Q(rating="", note=""), name="observation_has_rating_or_note"),
-            models.CheckConstraint(
-                condition=models.Q(rating__in=["", "P", "S", "M", "U"]), name="observation_rating_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.observer} · {self.rating or '-'} · {self.note[:40]}"
 
 
 class FindingKind(models.TextChoices):
@@ -95,11 +31,28 @@ class Finding(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=16, choices=FindingKind.choices)
     title = models.CharField(_("title"), max_length=200)
     analysis = models.TextField(_("analysis"), blank=True)
+    # The evidence: the timeline entries that show it.
+    timeline_entries = models.ManyToManyField(
+        TimelineEntry, verbose_name=_("timeline entries"), blank=True, related_name="findings"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
         ordering = ["drill", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in FindingKind]), name="finding_kind_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -109,7 +62,15 @@ class ImprovementStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
+    VERIFIED = "verified", _("Verified")
     DROPPED = "dropped", _("Dropped")
+
+
+# What an owner department may set; `verified` needs a later drill's figures or a coordinator.
+PROGRESS_STATUSES = (ImprovementStatus.OPEN, ImprovementStatus.IN_PROGRESS, ImprovementStatus.DONE)
+# Items still to be re-tested: carried into the organisation's next drill, reminded before due.
+OPEN_ITEM_STATUSES = PROGRESS_STATUSES
+REMINDED_STATUSES = (ImprovementStatus.OPEN, ImprovementStatus.IN_PROGRESS)
 
 
 class ImprovementItem(TimeStampedModel):
@@ -117,6 +78,15 @@ class ImprovementItem(TimeStampedModel):
 
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="improvement_items"
+    )
+    drill = models.ForeignKey(
+        Drill,
+        verbose_name=_("drill"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="improvement_items",
+        help_text=_("The drill whose report this item came from."),
     )
     finding = models.ForeignKey(
         Finding,
@@ -148,6 +118,11 @@ class ImprovementItem(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=ImprovementStatus.choices, default=ImprovementStatus.OPEN
     )
+    # {"metric", "department" | "pair", "op", "value"}: see reports.plan_targets.
+    target = models.JSONField(_("target"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    progress_note = models.TextField(_("progress note"), blank=True)
+    # Set by the one reminder before the due date; cleared when the due date moves.
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     followed_up_in = models.ForeignKey(
         Drill,
         verbose_name=_("followed up in drill"),
@@ -166,6 +141,7 @@ class ImprovementItem(TimeStampedModel):
                 condition=models.Q(status__in=[s.value for s in ImprovementStatus]), name="improvement_status_valid"
             ),
         ]
+        indexes = [models.Index(fields=["status", "due_date"], name="improvement_due")]
 
     def __str__(self) -> str:
         return self.title

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timelines', '0004_outbox_row_per_channel'),
+        ('timelines', '0005_notification_link_outbox_notice'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

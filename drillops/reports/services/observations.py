@@ -1,4 +1,4 @@
-"""Writes of after-action material. Observers rate objectives and critical tasks and write notes."""
+"""Observers rate objectives and critical tasks and write notes; the coordinator sets the agreed rating."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from drillops.core.audit import record
 from drillops.core.errors import InvalidInput
-from drillops.reports.models import Observation, ObservationFlag, Rating
+from drillops.reports.models import AgreedRating, Observation, ObservationFlag, Rating
 from drillops.scenarios.models import CriticalTask, Objective
 from drillops.timelines.models import Drill, TimelineEntry
 
 
-def _check_observation(
+def check_of_drill(
     drill: Drill,
     objective: Objective | None,
     critical_task: CriticalTask | None,
@@ -53,7 +53,7 @@ def observation_create(
         raise InvalidInput({"rating": [str(_("Use P, S, M or U."))]})
     if flag not in ObservationFlag.values:
         raise InvalidInput({"flag": [str(_("Unknown flag."))]})
-    _check_observation(drill, objective, critical_task, timeline_entry)
+    check_of_drill(drill, objective, critical_task, timeline_entry)
     if critical_task is not None and objective is None:
         objective = critical_task.objective
     observation = Observation.objects.create(
@@ -75,3 +75,40 @@ def observation_create(
         data={"rating": rating, "objective": getattr(objective, "pk", None), "flag": flag},
     )
     return observation
+
+
+@transaction.atomic
+def agreed_rating_set(
+    *,
+    drill: Drill,
+    by: Any,
+    rating: str,
+    objective: Objective | None = None,
+    critical_task: CriticalTask | None = None,
+    note: str = "",
+) -> AgreedRating:
+    """The coordinator's rating of one objective or critical task, seeing every observer's; setting
+    it again replaces it."""
+    if objective is None and critical_task is None:
+        raise InvalidInput({"objective": [str(_("Name an objective or a critical task."))]})
+    if rating not in Rating.values:
+        raise InvalidInput({"rating": [str(_("Use P, S, M or U."))]})
+    check_of_drill(drill, objective, critical_task, None)
+    if critical_task is not None:
+        objective = critical_task.objective
+    assert objective is not None  # one of the two was given
+    agreed, _created = AgreedRating.objects.update_or_create(
+        drill=drill,
+        objective=objective,
+        critical_task=critical_task,
+        defaults={"rating": rating, "note": note, "set_by": by if getattr(by, "is_authenticated", False) else None},
+    )
+    record(
+        action="agreed_rating.set",
+        obj=agreed,
+        actor=by,
+        organisation_id=drill.organisation_id,
+        drill_id=drill.pk,
+        data={"rating": rating, "objective": objective.pk, "critical_task": getattr(critical_task, "pk", None)},
+    )
+    return agreed

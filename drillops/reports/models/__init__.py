@@ -1,0 +1,63 @@
+"""After-action records: observer ratings and their agreement, questionnaires, findings and the
+improvement plan, published report versions, and the case library."""
+
+from drillops.reports.models.cases import SATISFACTION_RANGE, TAG_MAX_LENGTH, Case, CaseKind, CaseStep, SatisfactionKind
+from drillops.reports.models.observations import RATING_ORDER, AgreedRating, Observation, ObservationFlag, Rating
+from drillops.reports.models.plan import (
+    OPEN_ITEM_STATUSES,
+    PROGRESS_STATUSES,
+    REMINDED_STATUSES,
+    Finding,
+    FindingKind,
+    ImprovementItem,
+    ImprovementStatus,
+)
+from drillops.reports.models.publishing import ReportVersion
+from drillops.reports.models.questionnaires import (
+    LIKERT_MAX,
+    LIKERT_MIN,
+    MIN_ANSWERS_SHOWN,
+    Answer,
+    AnswerSet,
+    Invitation,
+    Question,
+    QuestionKind,
+    QuestionnaireTemplate,
+    Survey,
+    SurveyPhase,
+    TemplateKind,
+)
+
+__all__ = [
+    "LIKERT_MAX",
+    "LIKERT_MIN",
+    "MIN_ANSWERS_SHOWN",
+    "OPEN_ITEM_STATUSES",
+    "PROGRESS_STATUSES",
+    "RATING_ORDER",
+    "REMINDED_STATUSES",
+    "SATISFACTION_RANGE",
+    "TAG_MAX_LENGTH",
+    "AgreedRating",
+    "Answer",
+    "AnswerSet",
+    "Case",
+    "CaseKind",
+    "CaseStep",
+    "Finding",
+    "FindingKind",
+    "ImprovementItem",
+    "ImprovementStatus",
+    "Invitation",
+    "Observation",
+    "ObservationFlag",
+    "Question",
+    "QuestionKind",
+    "QuestionnaireTemplate",
+    "Rating",
+    "ReportVersion",
+    "SatisfactionKind",
+    "Survey",
+    "SurveyPhase",
+    "TemplateKind",
+]

@@ -1,0 +1,53 @@
+"""Every write of after-action material goes through here: keyword-only, one transaction each,
+audited.
+
+observations: observers' ratings and notes, the coordinator's agreed rating; questionnaires:
+templates, sending, answering; plan: findings, improvement items, progress and reminders;
+publishing: frozen report versions; cases: the case library."""
+
+from drillops.reports.services.cases import case_create, case_delete, case_update
+from drillops.reports.services.observations import agreed_rating_set, observation_create
+from drillops.reports.services.plan import (
+    finding_create,
+    finding_delete,
+    finding_update,
+    item_create,
+    item_delete,
+    item_progress,
+    item_update,
+    items_remind_due,
+)
+from drillops.reports.services.publishing import report_publish
+from drillops.reports.services.questionnaires import (
+    NotInvited,
+    questionnaire_answer,
+    questionnaires_send,
+    template_create,
+    template_delete,
+    template_update,
+    templates_ensure_defaults,
+)
+
+__all__ = [
+    "NotInvited",
+    "agreed_rating_set",
+    "case_create",
+    "case_delete",
+    "case_update",
+    "finding_create",
+    "finding_delete",
+    "finding_update",
+    "item_create",
+    "item_delete",
+    "item_progress",
+    "item_update",
+    "items_remind_due",
+    "observation_create",
+    "questionnaire_answer",
+    "questionnaires_send",
+    "report_publish",
+    "template_create",
+    "template_delete",
+    "template_update",
+    "templates_ensure_defaults",
+]
