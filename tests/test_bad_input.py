@@ -396,6 +396,23 @@ ROSTER = [
     Bad("roster entry id huge", drill_sub(f"roster/{HUGE}/"), None, status=404, method="delete"),
 ]
 
+
+def case_scenario(w: Any) -> str:
+    return f"/api/v1/cases/{w.case.pk}/scenario/"
+
+
+CASE_TO_SCENARIO = [
+    Bad("scenario from a case without steps", case_scenario, lambda w: {}, fields=("steps",)),
+    Bad(
+        "scenario from a case, another org's department",
+        case_scenario,
+        lambda w: {"default_department": w.other_dept.pk},
+        fields=("default_department",),
+    ),
+    Bad("scenario from a case, title too long", case_scenario, lambda w: {"title": LONG_TITLE}, fields=("title",)),
+    Bad("scenario from an unknown case", lambda w: "/api/v1/cases/999999/scenario/", lambda w: {}, status=404),
+]
+
 INJECTS = [
     Bad("action without text", inject_sub("actions/"), lambda w: {}, fields=("text",), role="staff_target"),
     Bad(
@@ -488,6 +505,9 @@ INJECTS = [
 ]
 
 
-@pytest.mark.parametrize("case", MALFORMED + ORGANISATION + ACCOUNTS + DRILLS + ROSTER + INJECTS, ids=lambda c: c.label)
+EVERY_CASE = MALFORMED + ORGANISATION + ACCOUNTS + DRILLS + ROSTER + CASE_TO_SCENARIO + INJECTS
+
+
+@pytest.mark.parametrize("case", EVERY_CASE, ids=lambda c: c.label)
 def test_bad_input_is_refused_and_changes_nothing(bad_world: World, case: Bad, django_db_blocker: Any) -> None:
     check(bad_world, case, django_db_blocker)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from drillops.departments import services as department_services
+from drillops.reports import services as report_services
 from drillops.scenarios import services as scenario_services
 from drillops.timelines import services as drill_services
 
@@ -293,6 +294,7 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ),
     ("api:case-detail", "PATCH"): coordinators_only(200, lambda w: {"pk": w.case.pk}, lambda w: {"tags": ["投诉"]}),
     ("api:case-detail", "DELETE"): coordinators_only(204, lambda w: {"pk": w.case.pk}),
+    ("api:case-scenario", "POST"): coordinators_only(201, lambda w: {"pk": w.case.pk}),
     # The report: coordinators; others who see the drill get 403 until publishing lets the roster read it.
     ("api:drill-report-list", "GET"): Case(
         expect(200, [C], forbidden=[ST, SO, OI], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
@@ -463,6 +465,8 @@ def matrix_world(db: Any, settings: Any) -> World:
     )
     scenario_services.version_submit(scenario=review, by=coordinator)
     world.review = review
+    step = {"at": timezone.now() - timedelta(days=1), "department": world.cs, "description": "Complaint call"}
+    report_services.case_update(case=world.case, by=coordinator, steps=[step])
     world.invitation = drill_services.invitation_create(
         drill=world.drill, by=coordinator, expires_at=timezone.now() + timedelta(days=7)
     )
