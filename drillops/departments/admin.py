@@ -27,7 +27,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "time_zone", "created_at")
+    list_display = ("name", "slug", "time_zone", "require_independent_review", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [DepartmentInline, MembershipInline]

@@ -99,6 +99,8 @@ class ScenarioVersionAdmin(admin.ModelAdmin):
     list_filter = ("status", "scenario__organisation")
     search_fields = ("scenario__title", "notes")
     list_select_related = ("scenario", "approved_by")
+    # Who made, submitted and approved a version is a record, not a setting.
+    readonly_fields = ("created_by", "submitted_by", "submitted_at")
     inlines = [ObjectiveInline, EventInline]
 
 
