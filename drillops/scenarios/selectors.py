@@ -64,5 +64,9 @@ def version_problems(version: ScenarioVersion) -> list[Problem]:
 def drills_by_version(scenario: Scenario) -> list[tuple[ScenarioVersion, list[Any]]]:
     """Which drills run which version, newest version first. Drills hang off a version by the
     reverse relation: authoring never imports the running drill."""
-    versions = scenario.versions.order_by("-number").prefetch_related("drills")
+    versions = (
+        scenario.versions.order_by("-number")
+        .select_related("created_by", "submitted_by", "approved_by")
+        .prefetch_related("drills")
+    )
     return [(v, sorted(v.drills.all(), key=lambda d: d.created_at, reverse=True)) for v in versions]

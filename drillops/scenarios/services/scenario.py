@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drillops.core.audit import record
 from drillops.core.errors import DomainError
 from drillops.departments.models import Organisation
-from drillops.scenarios.models import TITLE_MAX_LENGTH, Scenario, ScenarioVersion, VersionStatus
+from drillops.scenarios.models import TITLE_MAX_LENGTH, Scenario, ScenarioEvent, ScenarioVersion, VersionStatus
 from drillops.scenarios.services.common import audit, current_version
 from drillops.scenarios.services.versions import copy_version_into
 
@@ -43,6 +43,11 @@ def scenario_delete(*, scenario: Scenario, by: Any) -> None:
     pk, title = scenario.pk, scenario.title
     try:
         with transaction.atomic():
+            # Conditions point between events of the scenario; the cascade would null the event
+            # first and trip the check that a condition names its event.
+            ScenarioEvent.objects.filter(version__scenario=scenario).exclude(condition_kind="").update(
+                condition_kind="", condition_event=None
+            )
             scenario.delete()
     except (ProtectedError, IntegrityError) as exc:
         raise DomainError(str(_("This scenario has drills; archive it instead."))) from exc

@@ -43,6 +43,9 @@ def _copy_events(source: ScenarioVersion, target: ScenarioVersion, objectives: d
         waits_for[old_pk] = (event.condition_kind, event.condition_event_id)
         event.pk = None
         event._state.adding = True
+        # The prefetched departments belong to the old row: left in place, set() below would take
+        # them for the copy's own and add nothing.
+        event._prefetched_objects_cache = {}
         event.version = target
         event.objective = objectives.get(event.objective_id) if event.objective_id else None
         # The condition points into the old version; it is remapped once every copy exists.
