@@ -45,7 +45,7 @@ def _copy_events(source: ScenarioVersion, target: ScenarioVersion, objectives: d
         event._state.adding = True
         # The prefetched departments belong to the old row: left in place, set() below would take
         # them for the copy's own and add nothing.
-        event._prefetched_objects_cache = {}
+        event._prefetched_objects_cache = {}  # type: ignore[attr-defined]
         event.version = target
         event.objective = objectives.get(event.objective_id) if event.objective_id else None
         # The condition points into the old version; it is remapped once every copy exists.
