@@ -101,6 +101,19 @@ def _drill(w: Any) -> dict[str, Any]:
     return {"pk": w.drill.pk}
 
 
+def editor_page(ok: int, target: Callable[[Any], dict[str, Any]]) -> Case:
+    """A page of the scenario editor: the organisation's coordinators; anonymous visitors go to login."""
+    return Case(expect(ok, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), target)
+
+
+def _editor_event(w: Any) -> dict[str, Any]:
+    return {"pk": w.draft.pk, "event_pk": w.draft_event.pk}
+
+
+def _editor_objective(w: Any) -> dict[str, Any]:
+    return {"pk": w.draft.pk, "objective_pk": w.draft_objective.pk}
+
+
 SCENARIO_CASE = Case(expect(200, [C], forbidden=NON_COORDINATORS, hidden=[OC]), _scenario)
 USER_BODY = {"username": "newbie", "password": "a-long-Secret-42", "role": "observer"}
 OBJECTIVE_BODY = {"capability": "C", "title": "T", "critical_tasks": ["One"]}
@@ -143,6 +156,9 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("api:scenario-submit", "POST"): coordinators_only(200, _scenario),
     ("api:scenario-approve", "POST"): coordinators_only(200, lambda w: {"pk": w.review.pk}),
     ("api:scenario-archive", "POST"): coordinators_only(200, lambda w: {"pk": w.scenario.pk}),
+    ("api:scenario-clone", "POST"): coordinators_only(201, _scenario),
+    # Without ?from=&to= the diff is bad input, for those who may ask.
+    ("api:scenario-diff", "GET"): coordinators_only(400, _scenario),
     ("api:scenario-versions", "GET"): SCENARIO_CASE,
     ("api:scenario-versions", "POST"): coordinators_only(201, lambda w: {"pk": w.scenario.pk}),
     ("api:scenario-event-list", "GET"): Case(SCENARIO_CASE.expect, lambda w: {"scenario_pk": w.draft.pk}),
@@ -213,6 +229,33 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("scenario_detail", "GET"): Case(
         expect(200, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"pk": w.scenario.pk}
     ),
+    # --- the scenario editor: coordinators of the organisation; everyone else 404 ------------------
+    # Posts here carry no body: a form left empty is bad input (400), and the redirect-style row
+    # actions answer 302 with the refusal as a message.
+    ("scenario_list", "GET"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("scenario_new", "GET"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("scenario_new", "POST"): Case(expect(400, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("scenario_details", "POST"): editor_page(400, _scenario),
+    ("scenario_timeline", "GET"): editor_page(200, _scenario),
+    ("scenario_diff", "GET"): editor_page(200, lambda w: {"pk": w.scenario.pk}),
+    ("scenario_clone", "POST"): editor_page(400, _scenario),
+    ("scenario_version_move", "POST"): editor_page(302, lambda w: {"pk": w.draft.pk, "move": "submit"}),
+    ("scenario_events", "GET"): editor_page(302, _scenario),
+    ("scenario_event_new", "GET"): editor_page(200, _scenario),
+    ("scenario_event_new", "POST"): editor_page(400, _scenario),
+    ("scenario_events_reorder", "POST"): editor_page(302, _scenario),
+    ("scenario_event_row", "GET"): editor_page(302, _editor_event),
+    ("scenario_event_edit", "GET"): editor_page(200, _editor_event),
+    ("scenario_event_edit", "POST"): editor_page(400, _editor_event),
+    ("scenario_event_duplicate", "POST"): editor_page(302, _editor_event),
+    ("scenario_event_move", "POST"): editor_page(302, _editor_event),
+    ("scenario_event_delete", "POST"): editor_page(302, _editor_event),
+    ("scenario_objectives", "GET"): editor_page(302, _scenario),
+    ("scenario_objective_new", "GET"): editor_page(200, _scenario),
+    ("scenario_objective_new", "POST"): editor_page(400, _scenario),
+    ("scenario_objective_edit", "GET"): editor_page(200, _editor_objective),
+    ("scenario_objective_edit", "POST"): editor_page(400, _editor_objective),
+    ("scenario_objective_delete", "POST"): editor_page(302, _editor_objective),
     ("drill_new", "POST"): Case(
         expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"scenario_pk": w.scenario.pk}
     ),
