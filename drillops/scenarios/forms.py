@@ -54,13 +54,15 @@ class DurationField(forms.CharField):
     """Scenario time typed as HH:MM:SS or seconds; cleaned to whole seconds (None when left empty)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 16)
         kwargs.setdefault("help_text", TIME_HELP)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "00:00:00"}))
-        super().__init__(**kwargs)
+        attrs = {"inputmode": "numeric", "placeholder": "00:00:00", "maxlength": "16"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)  # no max_length: the validators would measure the cleaned seconds
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
         text: str | None = super().to_python(value)
+        if text and len(text) > 16:
+            raise ValidationError(_("Use HH:MM:SS (for example 00:05:00) or a number of seconds."))
         return parse_seconds(text) if text else None
 
     def prepare_value(self, value: Any) -> Any:
@@ -160,6 +162,7 @@ class EventForm(forms.Form):
         )
         self.fields[prefix + "unless"] = forms.ChoiceField(
             label=_("Unless"),
+            required=False,
             choices=[("acknowledged", _("acknowledged")), ("resolved", _("resolved"))],
             initial=step.get("unless", "acknowledged"),
         )

@@ -89,7 +89,10 @@ class ObjectiveForm(forms.Form):
             label=_("Measured by"), required=False, choices=metrics, initial=target.get("metric", "")
         )
         self.fields[prefix + "op"] = forms.ChoiceField(
-            label=_("Comparison"), choices=[(op, op) for op in OPERATORS], initial=target.get("op", "<=")
+            label=_("Comparison"),
+            required=False,
+            choices=[(op, op) for op in OPERATORS],
+            initial=target.get("op", "<="),
         )
         self.fields[prefix + "value"] = forms.CharField(
             label=_("Value"), required=False, max_length=32, initial=_value_text(target)
@@ -113,7 +116,7 @@ class ObjectiveForm(forms.Form):
             return None
         if not values["metric"]:
             return {"title": values["title"], "target": None}
-        target: dict[str, Any] = {"metric": values["metric"], "op": values["op"]}
+        target: dict[str, Any] = {"metric": values["metric"], "op": values["op"] or "<="}
         try:
             target["value"] = parse_target_value(values["metric"], values["value"])
         except ValidationError as exc:
