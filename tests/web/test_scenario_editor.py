@@ -198,8 +198,8 @@ def test_submit_and_independent_review_from_the_page(draft, coordinator, org):
     assert "requires a reviewer other than the author" in page
     assert draft.versions.get().status == VersionStatus.IN_REVIEW
     second = MembershipFactory(organisation=org, role=Role.COORDINATOR, user=UserFactory(username="coord2")).user
-    page = client_for(second).post(reverse("scenario_version_move", args=[draft.pk, "approve"]), follow=True)
-    assert "Version approved" in page.content.decode()
+    approved = client_for(second).post(reverse("scenario_version_move", args=[draft.pk, "approve"]), follow=True)
+    assert "Version approved" in approved.content.decode()
     assert draft.versions.get().status == VersionStatus.APPROVED
 
 
