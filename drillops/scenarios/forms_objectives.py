@@ -28,7 +28,7 @@ def parse_target_value(metric: str, text: str) -> float:
     try:
         value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError as exc:
-        raise ValidationError(_("A share is a percentage such as 90% or a fraction such as 0.9.")) from exc
+        raise ValidationError(_("A share is a percentage (90%) or a fraction (0.9).")) from exc
     return value
 
 
