@@ -27,6 +27,8 @@ class Organisation(TimeStampedModel):
     require_independent_review = models.BooleanField(
         _("require an independent reviewer"),
         default=False,
+        # A database default too: rows written by code that predates the column (older migrations' models) get off.
+        db_default=False,
         help_text=_("When on, a scenario version cannot be approved by its author (who submitted it for review)."),
     )
 

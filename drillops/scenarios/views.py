@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from drillops.core.errors import DomainError, InvalidInput
+from drillops.core.templatetags.drillops_tags import seconds_human
 from drillops.departments.models import Department, Organisation, Role
 from drillops.departments.selectors import organisations_visible_to, role_of
 from drillops.scenarios import services
@@ -59,7 +60,7 @@ def _ladder(event: ScenarioEvent, departments: dict[int, Department]) -> list[di
 
 
 def target_text(data: Any, departments: dict[int, Department]) -> str:
-    """A critical task's structured target in words: "Hand-off latency, median: A → B ≤ 00:10:00"."""
+    """A critical task's structured target in words: "Hand-off latency, median: A → B ≤ 10m"."""
     try:
         target = Target.from_json(data)
     except TargetError:
@@ -71,9 +72,7 @@ def target_text(data: Any, departments: dict[int, Department]) -> str:
 
     scope = f"{name(target.source)} → {name(target.destination)}" if target.spec.pair else ""
     scope = scope or (name(target.department) if target.department is not None else "")
-    seconds = int(target.value)
-    value = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    value = value if target.spec.unit == SECONDS else f"{target.value:.0%}"
+    value = seconds_human(target.value) if target.spec.unit == SECONDS else f"{target.value:.0%}"
     op = "≤" if target.op == "<=" else "≥"
     return f"{target.spec.label}{': ' + scope if scope else ''} {op} {value}"
 
