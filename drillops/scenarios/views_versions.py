@@ -129,7 +129,7 @@ def _label(name: str) -> str:
     if name in FIELD_LABELS:
         return str(FIELD_LABELS[name])
     for model in (ScenarioEvent, Objective):
-        found = {f.name: f for f in model._meta.fields}.get(name)
+        found = {f.name: f for f in [*model._meta.fields, *model._meta.many_to_many]}.get(name)
         if found is not None:
             return str(found.verbose_name)
     return name.replace("_", " ")
@@ -139,10 +139,18 @@ def _display(diff: VersionDiff, scenario: Scenario) -> dict[str, Any]:
     names = _names(scenario)
     departments = {d.pk: d for d in Department.objects.filter(organisation_id=scenario.organisation_id)}
 
+    def summary(row: dict[str, Any]) -> dict[str, Any]:
+        """An added or removed row in one line: when and to whom (an event), or its capability."""
+        if "offset_seconds" in row:
+            text = f"T+{as_clock(row['offset_seconds'])} · {_value_text('departments', row['departments'], names, {})}"
+        else:
+            text = row.get("capability", "")
+        return {**row, "summary": text}
+
     def part(data: Any) -> dict[str, Any]:
         return {
-            "added": data.added,
-            "removed": data.removed,
+            "added": [summary(row) for row in data.added],
+            "removed": [summary(row) for row in data.removed],
             "changed": [
                 {
                     "sequence": row.sequence,
