@@ -1,6 +1,6 @@
 """The scenario editor in Chromium, in English and in Chinese: a new draft of an approved scenario,
 an event with a two-step ladder added (after a refusal that keeps what was typed), moved up by
-button and by keyboard, the version submitted, refused to its author where the organisation wants
+button and by keyboard and dragged back to the end, the version submitted, refused to its author where the organisation wants
 an independent reviewer, approved by a second coordinator, and the diff shows the change.
 Screenshots of the editor, the diff and the timeline preview at 1366 and 390 px go to SHOTS; at
 390 px the page never scrolls sideways (the rows stack as cards)."""
@@ -109,6 +109,16 @@ def _author_edits(page: Any, world: dict[str, Any], base: str, scenario: int, la
     page.keyboard.press("ArrowUp")
     page.wait_for_selector(f"tr.event-row[data-sequence='1']:has(.event-title:text-is('{title}'))", timeout=WAIT_MS)
     sequences.append(_row_sequence(page, title))
+    # And by dragging its handle onto the last row: the whole new order is posted. (Once the table
+    # swapped in by the keyboard move has settled and the timeline has refreshed.)
+    page.wait_for_load_state("networkidle")
+    handle = page.locator(f"tr.event-row:has(.event-title:text-is('{title}')) .drag-handle")
+    last = page.locator("tr.event-row[data-sequence='3']")
+    box = last.bounding_box()
+    assert box is not None
+    handle.drag_to(last, target_position={"x": 40, "y": box["height"] - 4})  # its lower half: after it
+    page.wait_for_selector(f"tr.event-row[data-sequence='3']:has(.event-title:text-is('{title}'))", timeout=WAIT_MS)
+    sequences.append(_row_sequence(page, title))
     page.wait_for_selector("#timeline .tl-step")
     return {"title": title, "kept": kept, "sequences": sequences}
 
@@ -168,16 +178,17 @@ def test_author_edits_submits_and_a_second_coordinator_approves(live_server, edi
         seen = result["seen"][language]
         assert seen["kept"]["title"] == seen["title"] and seen["kept"]["after"] == "00:05:00"
         assert seen["kept"]["error"]
-        assert seen["sequences"] == ["3", "2", "1"]
+        assert seen["sequences"] == ["3", "2", "1", "3"]
         assert seen["refusal"]
-        assert seen["title"] in seen["diff"] and "Complaint call 1" in seen["diff"]
+        # Dragged back to the end, the new event is the only change: added as #3.
+        assert f"#3 {seen['title']}" in seen["diff"] and "Complaint call 1" not in seen["diff"]
         assert all(width <= (1366 if key.endswith("1366") else 390) for key, width in seen["widths"].items()), seen
         scenario = Scenario.objects.get(pk=editor_world["scenarios"][language])
         version = scenario.versions.get(number=2)
         assert version.status == VersionStatus.APPROVED and version.approved_by.username == "reviewer"
         assert version.submitted_by.username == "author"
         added = version.events.get(title=seen["title"])
-        assert added.sequence == 1 and len(added.escalations) == 2
+        assert added.sequence == 3 and len(added.escalations) == 2
         assert added.escalations[1] == {
             "after_seconds": 300,
             "role": "coordinator",

@@ -252,3 +252,10 @@ def test_players_get_404_on_the_editor(draft, cs_staff):
     client: Client = client_for(cs_staff)
     assert client.get(reverse("scenario_list")).status_code == 404
     assert client.post(reverse("scenario_event_new", args=[draft.pk]), {}).status_code == 404
+
+
+def test_the_console_header_links_the_version_the_drill_runs(drill, coordinator):
+    version = drill.scenario_version
+    body = client_for(coordinator).get(reverse("drill_console", args=[drill.pk])).content.decode()
+    link = reverse("scenario_detail", args=[version.scenario_id]) + f"?version={version.number}"
+    assert f'href="{link}"' in body and f"v{version.number}" in body
