@@ -1,7 +1,8 @@
 """The scenario editor in Chromium, in English and in Chinese: a new draft of an approved scenario,
 an event with a two-step ladder added (after a refusal that keeps what was typed), moved up by
-button and by keyboard and dragged back to the end, the version submitted, refused to its author where the organisation wants
-an independent reviewer, approved by a second coordinator, and the diff shows the change.
+button and by keyboard and dragged back to the end, the version submitted, refused to its author
+where the organisation wants an independent reviewer, approved by a second coordinator, and the
+diff shows the change.
 Screenshots of the editor, the diff and the timeline preview at 1366 and 390 px go to SHOTS; at
 390 px the page never scrolls sideways (the rows stack as cards)."""
 
