@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import io
 from collections import Counter
+from typing import Any
 
 import pytest
 from django.apps import apps
