@@ -132,6 +132,20 @@ ITEM_STAFF = expect(200, [C, ST], forbidden=[OI, OU], hidden=[SO, OC])
 ITEM_WRITE = expect(200, [C], forbidden=[ST, SO, OI, OU], hidden=[OC])
 ORG_COORDINATORS = expect(200, [C, OC], forbidden=NON_COORDINATORS)
 
+
+def editor_page(ok: int, target: Callable[[Any], dict[str, Any]]) -> Case:
+    """A page of the scenario editor: the organisation's coordinators; anonymous visitors go to login."""
+    return Case(expect(ok, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), target)
+
+
+def _editor_event(w: Any) -> dict[str, Any]:
+    return {"pk": w.draft.pk, "event_pk": w.draft_event.pk}
+
+
+def _editor_objective(w: Any) -> dict[str, Any]:
+    return {"pk": w.draft.pk, "objective_pk": w.draft_objective.pk}
+
+
 SCENARIO_CASE = Case(expect(200, [C], forbidden=NON_COORDINATORS, hidden=[OC]), _scenario)
 USER_BODY = {"username": "newbie", "role": "observer"}
 OBJECTIVE_BODY = {"capability": "C", "title": "T", "critical_tasks": ["One"]}
@@ -178,6 +192,9 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     # Without a file the import answers 400 with `errors`: the roles that get past the door see that.
     ("api:scenario-import", "POST"): Case(expect(400, [C, OC], forbidden=NON_COORDINATORS)),
     ("api:scenario-export", "GET"): SCENARIO_CASE,
+    ("api:scenario-clone", "POST"): coordinators_only(201, _scenario),
+    # Without ?from=&to= the diff is bad input, for those who may ask.
+    ("api:scenario-diff", "GET"): coordinators_only(400, _scenario),
     ("api:scenario-versions", "GET"): SCENARIO_CASE,
     ("api:scenario-versions", "POST"): coordinators_only(201, lambda w: {"pk": w.scenario.pk}),
     ("api:scenario-event-list", "GET"): Case(SCENARIO_CASE.expect, lambda w: {"scenario_pk": w.draft.pk}),
@@ -336,6 +353,33 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     # A post without a file shows the page again with the problem named.
     ("scenario_import", "POST"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
     ("scenario_import_template", "GET"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    # --- the scenario editor: coordinators of the organisation; everyone else 404 ------------------
+    # Posts here carry no body: a form left empty is bad input (400), and the redirect-style row
+    # actions answer 302 with the refusal as a message.
+    ("scenario_list", "GET"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("scenario_new", "GET"): Case(expect(200, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("scenario_new", "POST"): Case(expect(400, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("scenario_details", "POST"): editor_page(400, _scenario),
+    ("scenario_timeline", "GET"): editor_page(200, _scenario),
+    ("scenario_diff", "GET"): editor_page(200, lambda w: {"pk": w.scenario.pk}),
+    ("scenario_clone", "POST"): editor_page(400, _scenario),
+    ("scenario_version_move", "POST"): editor_page(302, lambda w: {"pk": w.draft.pk, "move": "submit"}),
+    ("scenario_events", "GET"): editor_page(302, _scenario),
+    ("scenario_event_new", "GET"): editor_page(200, _scenario),
+    ("scenario_event_new", "POST"): editor_page(400, _scenario),
+    ("scenario_events_reorder", "POST"): editor_page(302, _scenario),
+    ("scenario_event_row", "GET"): editor_page(302, _editor_event),
+    ("scenario_event_edit", "GET"): editor_page(200, _editor_event),
+    ("scenario_event_edit", "POST"): editor_page(400, _editor_event),
+    ("scenario_event_duplicate", "POST"): editor_page(302, _editor_event),
+    ("scenario_event_move", "POST"): editor_page(302, _editor_event),
+    ("scenario_event_delete", "POST"): editor_page(302, _editor_event),
+    ("scenario_objectives", "GET"): editor_page(302, _scenario),
+    ("scenario_objective_new", "GET"): editor_page(200, _scenario),
+    ("scenario_objective_new", "POST"): editor_page(400, _scenario),
+    ("scenario_objective_edit", "GET"): editor_page(200, _editor_objective),
+    ("scenario_objective_edit", "POST"): editor_page(400, _editor_objective),
+    ("scenario_objective_delete", "POST"): editor_page(302, _editor_objective),
     # Setting up a drill: coordinators of its organisation; nobody else learns the pages exist.
     ("drill_new", "GET"): Case(
         expect(200, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), body=lambda w: {"scenario": w.scenario.pk}

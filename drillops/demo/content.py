@@ -271,7 +271,8 @@ EVENTS: list[dict[str, Any]] = [
         "objective": "process",
         "deadline": 600,
         "escalations": [
-            step(300, "exec", ("The emergency meeting has not concluded.", "紧急会议尚未形成结论。"), "resolved")
+            # Every department sits in the meeting: the coordinator (a role) hears when it drags on.
+            step(300, "coordinator", ("The emergency meeting has not concluded.", "紧急会议尚未形成结论。"), "resolved")
         ],
     },
     {
@@ -378,7 +379,7 @@ EVENTS: list[dict[str, Any]] = [
         "offset": 1680,
         "channel": "call",
         "sender": ("Reporter, Financial Daily", "《金融日报》记者"),
-        "targets": ["pr", "exec"],
+        "targets": ["pr"],
         "title": ("Journalist asks for comment by 10:30", "记者要求10:30前回应"),
         "body": (
             "A reporter says she will publish a story on the refund dispute at 10:30 and asks for the "
@@ -416,7 +417,7 @@ EVENTS: list[dict[str, Any]] = [
         "offset": 2160,
         "channel": "email",
         "sender": ("Local financial regulator", "地方金融监管局"),
-        "targets": ["legal", "risk", "exec"],
+        "targets": ["legal", "risk"],
         "title": ("Regulator's written inquiry: report within 2 hours", "监管书面问询:2小时内报告"),
         "body": (
             "The regulator requests a written report on the complaints, the cause, the number of customers "
@@ -464,7 +465,7 @@ EVENTS: list[dict[str, Any]] = [
         "offset": 3120,
         "channel": "press",
         "sender": ("Reporter, Consumer Weekly", "《消费者周刊》记者"),
-        "targets": ["pr", "exec"],
+        "targets": ["pr"],
         "title": ("Press question: will you refund every affected customer?", "记者提问:是否向所有受影响客户退款?"),
         "body": ("'Yes or no: will every affected customer get a refund?'", "“请明确回答:是否为所有受影响客户退款?”"),
         "expected": ("Decide and answer within 2 minutes.", "2分钟内作出决定并回答。"),

@@ -151,7 +151,12 @@ def _ladder(spec: dict[str, Any], departments: dict[str, Department], language: 
     return [
         {
             "after_seconds": s["after_seconds"],
-            "department": departments[s["department"]].pk,
+            # A step names a department by code, or a role ("coordinator") that no department has as code.
+            **(
+                {"department": departments[s["department"]].pk}
+                if s["department"] in departments
+                else {"role": s["department"]}
+            ),
             "message": _pick(s["message"], language),
             "unless": s["unless"],
             **(

@@ -35,7 +35,7 @@ class MembershipInline(ReadOnlyInline):
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     org_path = "pk"
-    list_display = ("name", "slug", "time_zone", "created_at")
+    list_display = ("name", "slug", "time_zone", "require_independent_review", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [DepartmentInline, MembershipInline]

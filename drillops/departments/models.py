@@ -25,6 +25,13 @@ class Organisation(TimeStampedModel):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
     )
+    require_independent_review = models.BooleanField(
+        _("require an independent reviewer"),
+        default=False,
+        # A database default too: rows written by code that predates the column (older migrations' models) get off.
+        db_default=False,
+        help_text=_("When on, a scenario version cannot be approved by its author (who submitted it for review)."),
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -148,11 +148,16 @@ class ScenarioVersionAdmin(AuditedAdmin):
     list_filter = ("status", "scenario__organisation")
     search_fields = ("scenario__title", "notes")
     list_select_related = ("scenario", "approved_by")
-    fields = ("scenario", "number", "status", "notes", "approved_by", "approved_at")
+    fields = (
+        "scenario", "number", "status", "notes", "created_by", "submitted_by", "submitted_at", "approved_by",
+        "approved_at",
+    )  # fmt: skip
     inlines = [ObjectiveInline, EventInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fixed = ("scenario", "number", "status", "approved_by", "approved_at")
+        # Who made, submitted and approved a version is a record, not a setting.
+        fixed = ("scenario", "number", "status", "created_by", "submitted_by", "submitted_at", "approved_by",
+                 "approved_at")  # fmt: skip
         return fixed if obj is not None and obj.is_editable else (*fixed, "notes")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

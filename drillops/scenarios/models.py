@@ -56,6 +56,23 @@ class ScenarioVersion(TimeStampedModel):
     number = models.PositiveIntegerField(_("number"))
     status = models.CharField(_("status"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("approved by"),
@@ -83,6 +100,11 @@ class ScenarioVersion(TimeStampedModel):
     @property
     def is_editable(self) -> bool:
         return self.status in {VersionStatus.DRAFT, VersionStatus.IN_REVIEW}
+
+    @property
+    def author_id(self) -> int | None:
+        """Who answers for this version: who submitted it for review, else who made it."""
+        return self.submitted_by_id or self.created_by_id
 
 
 class Objective(TimeStampedModel):

@@ -159,6 +159,172 @@ def _waits_for(start: ScenarioEvent, event: ScenarioEvent) -> bool:
     return False
 
 
+# --- rules of the MSEL as a whole: each problem named, on the event and field it concerns ------------
+
+# How far a response deadline may run past the drill's last event. The drill is as long as its last
+# event's offset; the injects near the end need time to be answered, and an hour covers every answer
+# the reference drill asks for (its longest deadline is 20 minutes, its press conference an hour
+# after the start). A deadline that ends later still leaves the drill standing open for nobody:
+# almost always a unit slip, hours typed where minutes were meant ("10:00:00" for ten minutes).
+DEADLINE_MARGIN_SECONDS = 3600
+
+
+@dataclass
+class Row:
+    """One event as the rules see it: plain values, so an edit can be checked before it is saved."""
+
+    key: int  # the event's id; NEW_ROW for one not saved yet
+    sequence: int
+    title: str
+    offset: int
+    deadline: int | None
+    departments: frozenset[int]
+    codes: frozenset[str]
+    steps: list[dict[str, Any]]
+    condition_kind: str = ""
+    condition_on: int | None = None
+    delay: int = 0
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: int
+    sequence: int
+    field: str
+    message: str
+
+
+NEW_ROW = 0
+
+
+def row_of(event: ScenarioEvent, departments: list[Department] | None = None) -> Row:
+    targets = list(event.departments.all()) if departments is None else departments
+    return Row(
+        key=event.pk or NEW_ROW,
+        sequence=event.sequence or 0,
+        title=event.title,
+        offset=event.offset_seconds or 0,
+        deadline=event.response_deadline_seconds,
+        departments=frozenset(d.pk for d in targets),
+        codes=frozenset(d.code for d in targets),
+        steps=[s for s in event.escalations or [] if isinstance(s, dict)],
+        condition_kind=event.condition_kind,
+        condition_on=event.condition_event_id if event.condition_kind else None,
+        delay=event.condition_delay_seconds or 0,
+    )
+
+
+def _hms(seconds: int) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _label(row: Row) -> str:
+    return f"#{row.sequence} \u201c{row.title}\u201d"
+
+
+def earliest_starts(rows: list[Row]) -> dict[int, int]:
+    """The earliest scenario second each event can arrive: its offset, or for a conditional event
+    the moment its condition can first be met (the event it waits for arrives; for "if not
+    acknowledged", that event's deadline passes), plus the delay."""
+    by_key = {row.key: row for row in rows}
+    starts: dict[int, int] = {}
+
+    def start(row: Row, seen: frozenset[int]) -> int:
+        if row.key in starts:
+            return starts[row.key]
+        source = by_key.get(row.condition_on) if row.condition_on is not None else None
+        if source is None or source.key in seen:
+            value = row.offset
+        else:
+            value = start(source, seen | {row.key}) + row.delay
+            if row.condition_kind == ConditionKind.IF_NOT_ACKNOWLEDGED:
+                value += source.deadline or 0
+        starts[row.key] = value
+        return value
+
+    for row in rows:
+        start(row, frozenset())
+    return starts
+
+
+def _condition_problems(row: Row, by_key: dict[int, Row]) -> list[Problem]:
+    if row.condition_on is None:
+        return []
+    source = by_key.get(row.condition_on)
+    if source is None:
+        return []
+    if source.key == row.key:
+        message = str(_("The event waits for itself: it would never arrive."))
+    elif source.sequence >= row.sequence:
+        message = _(
+            "It waits for %(event)s, which comes later in the list: an event can only wait for an earlier one."
+        ) % {"event": _label(source)}
+        message = str(message)
+    else:
+        return []
+    return [Problem(row.key, row.sequence, "condition", str(message))]
+
+
+def _ladder_problems(row: Row, names: dict[int, str]) -> list[Problem]:
+    problems = []
+    for index, step in enumerate(row.steps):
+        department, role = step.get("department"), step.get("role")
+        if department in row.departments:
+            target = names.get(department, str(department))
+        elif isinstance(role, str) and role in row.codes:
+            target = role
+        else:
+            continue
+        message = _(
+            "Step %(n)d escalates to %(target)s, which already receives this event: "
+            "escalate to another department or to the coordinator."
+        ) % {"n": index + 1, "target": target}
+        problems.append(Problem(row.key, row.sequence, "escalations", str(message)))
+    return problems
+
+
+def _deadline_problems(row: Row, start: int, end: int) -> list[Problem]:
+    if row.deadline is None or start + row.deadline <= end + DEADLINE_MARGIN_SECONDS:
+        return []
+    message = _(
+        "The response deadline (%(deadline)s) runs to T+%(until)s, longer than the drill: its last event "
+        "is at T+%(end)s, and a deadline may end at most %(margin)s after it."
+    ) % {
+        "deadline": _hms(row.deadline),
+        "until": _hms(start + row.deadline),
+        "end": _hms(end),
+        "margin": _hms(DEADLINE_MARGIN_SECONDS),
+    }
+    return [Problem(row.key, row.sequence, "response_deadline_seconds", str(message))]
+
+
+def msel_problems(rows: list[Row], names: dict[int, str]) -> list[Problem]:
+    """Every problem of a version's events, in list order: conditions on later events (or on
+    themselves), ladders that escalate to the event's own departments, deadlines longer than the drill."""
+    by_key = {row.key: row for row in rows}
+    starts = earliest_starts(rows)
+    end = max(starts.values(), default=0)
+    problems: list[Problem] = []
+    for row in sorted(rows, key=lambda r: r.sequence):
+        problems += _condition_problems(row, by_key)
+        problems += _ladder_problems(row, names)
+        problems += _deadline_problems(row, starts[row.key], end)
+    return problems
+
+
+def waiting_problems(rows: list[Row], key: int) -> list[Problem]:
+    """Events that wait for event `key` but now come before it: told on `key`'s sequence."""
+    by_key = {row.key: row for row in rows}
+    moved = by_key[key]
+    problems = []
+    for row in sorted(rows, key=lambda r: r.sequence):
+        if row.condition_on == key and row.key != key and row.sequence <= moved.sequence:
+            message = _("%(event)s waits for this event, so this one has to come before it.") % {"event": _label(row)}
+            problems.append(Problem(key, moved.sequence, "sequence", str(message)))
+    return problems
+
+
 def condition_as_json(event: ScenarioEvent) -> dict[str, Any] | None:
     if not event.condition_kind:
         return None

@@ -101,6 +101,9 @@ def approved_scenario(
         critical_tasks=["Report in 10 min"],
     )
     for number, department in enumerate(departments):
+        # A ladder escalates away from the event's own department: to the last other one, else the coordinator.
+        others = [d for d in departments if d != department]
+        step: dict[str, Any] = {"department": others[-1].pk} if others else {"role": "coordinator"}
         scenario_services.event_create(
             scenario=scenario,
             by=by,
@@ -110,7 +113,7 @@ def approved_scenario(
             departments=[department],
             objective=objective,
             response_deadline_seconds=600,
-            escalations=[{"after_seconds": 60, "department": departments[-1].pk, "message": "No answer"}],
+            escalations=[{"after_seconds": 60, **step, "message": "No answer"}],
         )
     scenario_services.version_submit(scenario=scenario, by=by)
     scenario_services.version_approve(scenario=scenario, by=by)

@@ -11,6 +11,15 @@ from ..api.world import World
 
 __all__ = ["bad_world"]  # the module-scoped world fixture, shared through the import
 
+
+def clone_url(w: Any) -> str:
+    return f"/api/v1/scenarios/{w.scenario.pk}/clone/"
+
+
+def diff_url(query: str) -> Any:
+    return lambda w: f"/api/v1/scenarios/{w.scenario.pk}/diff/{query}"
+
+
 EVENTS = [
     Bad("event missing everything", event_url, lambda w: {}, fields=("title", "body", "offset_seconds", "departments")),
     Bad("offset not a number", event_url, lambda w: event(w, offset_seconds="soon"), fields=("offset_seconds",)),
@@ -156,6 +165,25 @@ EVENTS = [
         lambda w: f"/api/v1/scenarios/{w.other_scenario.pk}/events/",
         lambda w: event(w),
         status=404,
+    ),
+    Bad("clone of a version it does not have", clone_url, lambda w: {"version": 99}, fields=("version",)),
+    Bad("clone version as text", clone_url, lambda w: {"version": "latest"}, fields=("version",)),
+    Bad("clone title too long", clone_url, lambda w: {"title": LONG_TITLE}, fields=("title",)),
+    Bad("diff without versions", diff_url(""), None, fields=("from", "to"), method="get"),
+    Bad("diff from text", diff_url("?from=one&to=1"), None, fields=("from",), method="get"),
+    Bad("diff to a version it does not have", diff_url("?from=1&to=5"), None, fields=("to",), method="get"),
+    Bad("approve a draft by API", lambda w: f"/api/v1/scenarios/{w.draft.pk}/approve/", None, status=409),
+    Bad(
+        "ladder to the event's own department",
+        event_url,
+        lambda w: step(w, department=w.cs.pk),
+        fields=("escalations",),
+    ),
+    Bad(
+        "deadline longer than the drill",
+        event_url,
+        lambda w: event(w, response_deadline_seconds=86_400),
+        fields=("response_deadline_seconds",),
     ),
     Bad(
         "event on an approved version",

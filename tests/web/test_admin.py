@@ -256,10 +256,11 @@ def draft_event(org, cs, risk, coordinator) -> ScenarioEvent:
     )
 
 
-def test_an_admin_change_of_a_draft_event_goes_through_the_service(draft_event, risk, admin_user):
+def test_an_admin_change_of_a_draft_event_goes_through_the_service(draft_event, cs, risk, admin_user):
     client = client_for(admin_user)
     url = _change_url(draft_event)
-    ladder = [{"after_seconds": 120, "department": risk.pk, "message": "Still nothing", "unless": "resolved"}]
+    # The call moves to risk management and escalates back to customer service (never to itself).
+    ladder = [{"after_seconds": 120, "department": cs.pk, "message": "Still nothing", "unless": "resolved"}]
     answer = client.post(url, form_data(client, url, title="Edited call", escalations=ladder, departments=[risk.pk]))
     assert answer.status_code == 302, answer.content.decode()[:2000]
     draft_event.refresh_from_db()

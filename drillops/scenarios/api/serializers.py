@@ -30,7 +30,18 @@ PG_INT_MAX = 2_147_483_647
 class ScenarioVersionSerializer(BaseModelSerializer):
     class Meta:
         model = ScenarioVersion
-        fields = ["id", "number", "status", "notes", "approved_by", "approved_at", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "status",
+            "notes",
+            "created_by",
+            "submitted_by",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -54,6 +65,25 @@ class ScenarioSerializer(BaseModelSerializer):
         if self.instance is not None and value.pk != self.instance.organisation_id:
             raise serializers.ValidationError(_("A scenario cannot move to another organisation."))
         return value
+
+
+class CloneSerializer(serializers.Serializer):
+    """What a clone copies: a version of the scenario by its number (default: the current one)."""
+
+    version = serializers.IntegerField(min_value=1, max_value=PG_INT_MAX, required=False)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    """?from=&to=: two version numbers of the scenario."""
+
+    from_ = serializers.IntegerField(min_value=1, max_value=PG_INT_MAX)
+    to = serializers.IntegerField(min_value=1, max_value=PG_INT_MAX)
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # a Python keyword, so renamed here
+        return fields
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -14,6 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from drillops.core.errors import InvalidInput
 from drillops.departments.api.access import COORDINATOR, OrganisationScopedMixin
 from drillops.scenarios import services
 from drillops.scenarios.api.msel import (
@@ -25,15 +27,30 @@ from drillops.scenarios.api.msel import (
     import_response,
 )
 from drillops.scenarios.api.serializers import (
+    CloneSerializer,
+    DiffQuerySerializer,
     ObjectiveSerializer,
     ScenarioEventSerializer,
     ScenarioSerializer,
     ScenarioVersionSerializer,
 )
-from drillops.scenarios.models import Objective, Scenario, ScenarioEvent
+from drillops.scenarios.diff import version_diff
+from drillops.scenarios.models import Objective, Scenario, ScenarioEvent, ScenarioVersion
 from drillops.scenarios.selectors import events_of, latest_version, objectives_of, scenarios_visible_to
 
 SCENARIO_ID = OpenApiParameter("scenario_pk", int, OpenApiParameter.PATH, description="Scenario id")
+DIFF_PARAMETERS = [
+    OpenApiParameter("from", int, OpenApiParameter.QUERY, required=True, description="Version number to compare from"),
+    OpenApiParameter("to", int, OpenApiParameter.QUERY, required=True, description="Version number to compare to"),
+]
+
+
+def version_numbered(scenario: Scenario, number: int, field: str) -> ScenarioVersion:
+    """A version of this scenario by its number; another number is bad input naming `field`."""
+    version = scenario.versions.filter(number=number).first()
+    if version is None:
+        raise InvalidInput({field: [str(_("This scenario has no version %(n)d.") % {"n": number})]})
+    return version
 
 
 class ScenarioViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
@@ -117,6 +134,34 @@ class ScenarioViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     def archive(self, request: Request, pk: str | None = None) -> Response:
         """Approved -> archived."""
         return self._move(services.version_archive)
+
+    @extend_schema(request=CloneSerializer, responses={201: ScenarioSerializer})
+    @action(detail=True, methods=["post"], serializer_class=CloneSerializer)
+    def clone(self, request: Request, pk: str | None = None) -> Response:
+        """A new scenario whose draft version 1 copies a version of this one (`version`: its number;
+        default the current one). `title` names the copy (default: the title with "(copy)")."""
+        scenario = self.get_object()
+        body = CloneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        number = body.validated_data.get("version")
+        version = version_numbered(scenario, number, "version") if number is not None else None
+        clone = services.scenario_clone(
+            scenario=scenario, by=request.user, version=version, title=body.validated_data.get("title")
+        )
+        data = ScenarioSerializer(self.get_queryset().get(pk=clone.pk), context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=DIFF_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"], serializer_class=DiffQuerySerializer)
+    def diff(self, request: Request, pk: str | None = None) -> Response:
+        """What changed from version `from` to version `to`: events and objectives matched by
+        sequence, each `added`, `removed`, or `changed` with its fields' `from` and `to` values."""
+        scenario = self.get_object()
+        query = DiffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        source = version_numbered(scenario, query.validated_data["from"], "from")
+        target = version_numbered(scenario, query.validated_data["to"], "to")
+        return Response(version_diff(source, target).as_json())
 
 
 class _ScenarioChildViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):

@@ -94,6 +94,6 @@ DROP FUNCTION IF EXISTS scenarios_version_frozen(bigint);
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scenarios", "0002_critical_task_target")]
+    dependencies = [("scenarios", "0003_version_created_and_submitted_by")]
 
     operations = [migrations.RunSQL(FORBID, ALLOW)]
