@@ -411,6 +411,10 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("drill_control", "POST"): Case(
         expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), lambda w: {"pk": w.drill.pk, "action": "pause"}
     ),
+    # A new scenario from the version an ended drill ran, for its coordinators; then its page (302).
+    ("drill_to_scenario", "POST"): Case(
+        expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"pk": w.ended.pk}
+    ),
     ("drill_adhoc", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
     ("drill_trigger", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
     ("drill_message", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),

@@ -30,6 +30,7 @@ urlpatterns = [
         name="drill_control",
     ),
     path("drills/<int:pk>/injects/new/", views_actions.drill_adhoc, name="drill_adhoc"),
+    path("drills/<int:pk>/scenario/", views_actions.drill_to_scenario, name="drill_to_scenario"),
     path("drills/<int:pk>/trigger/", views_actions.drill_trigger, name="drill_trigger"),
     path("drills/<int:pk>/messages/new/", views_actions.drill_message, name="drill_message"),
     path("injects/<int:pk>/", views.inject_detail, name="inject_detail"),

@@ -114,6 +114,23 @@ def _start_confirmed(request: HttpRequest, drill: Drill) -> bool:
 
 @login_required
 @require_POST
+def drill_to_scenario(request: HttpRequest, pk: int) -> HttpResponse:
+    """After the drill: a new scenario, a draft copy of the version the drill ran."""
+    drill, role = get_drill_for(request.user, pk)
+    if role != Role.COORDINATOR:
+        raise Http404
+    made: list[Any] = []
+    title = request.POST.get("title", "")
+    ok = run_service(
+        request,
+        lambda: made.append(services.drill_to_scenario(drill=drill, by=request.user, title=title)),
+        str(_("A new scenario in draft, copied from the version this drill ran: change it for the next drill.")),
+    )
+    return redirect("scenario_detail", pk=made[0].pk) if ok else _console(drill)
+
+
+@login_required
+@require_POST
 def drill_adhoc(request: HttpRequest, pk: int) -> HttpResponse:
     drill, role = get_drill_for(request.user, pk)
     if role != Role.COORDINATOR:
