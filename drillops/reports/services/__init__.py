@@ -3,9 +3,9 @@ audited.
 
 observations: observers' ratings and notes, the coordinator's agreed rating; questionnaires:
 templates, sending, answering; plan: findings, improvement items, progress and reminders;
-publishing: frozen report versions; cases: the case library."""
+publishing: frozen report versions; cases: the case library, and scenarios started from a case."""
 
-from drillops.reports.services.cases import case_create, case_delete, case_update
+from drillops.reports.services.cases import case_create, case_delete, case_to_scenario, case_update
 from drillops.reports.services.observations import agreed_rating_set, observation_create
 from drillops.reports.services.plan import (
     finding_create,
@@ -33,6 +33,7 @@ __all__ = [
     "agreed_rating_set",
     "case_create",
     "case_delete",
+    "case_to_scenario",
     "case_update",
     "finding_create",
     "finding_delete",
