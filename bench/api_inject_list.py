@@ -228,8 +228,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8711)
     parser.add_argument(
-        "--server", choices=["project", "gthread"], default="project",
-        help="project: gunicorn.conf.py as make run uses it (uvicorn workers, drillops.asgi); gthread: plain WSGI",
+        "--server", choices=["project", "gthread", "django-asgi"], default="project",
+        help="project: gunicorn.conf.py as make run uses it (uvicorn workers, drillops.asgi); gthread: plain "
+        "WSGI (before live streams); django-asgi: uvicorn workers with Django's own ASGI handler",
     )  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -249,6 +250,8 @@ def main() -> int:
     )
     if args.server == "gthread":  # the web tier before live streams: WSGI on gunicorn's threads
         env.update(GUNICORN_WORKER_CLASS="gthread", GUNICORN_APP="drillops.wsgi")
+    elif args.server == "django-asgi":  # Django's own ASGI handler for every request
+        env.update(GUNICORN_APP="django.core.asgi:get_asgi_application()")
     server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn"))], cwd=ROOT, env=env)
     page = f"http://127.0.0.1:{args.port}/api/v1/drills/{drill_id}/injects/"
     try:

@@ -252,7 +252,7 @@ EXERCISE_MARK = "EXERCISE / 演练"
 # 503 and poll), how long changes are gathered into one push, the heartbeat that keeps proxies
 # from closing a quiet stream, and after how long a page reconnects (its scope is recomputed).
 LIVE_MAX_CONNECTIONS = int(os.environ.get("LIVE_MAX_CONNECTIONS", "2000"))
-LIVE_COALESCE_SECONDS = float(os.environ.get("LIVE_COALESCE_SECONDS", "0.1"))
+LIVE_COALESCE_SECONDS = float(os.environ.get("LIVE_COALESCE_SECONDS", "0.05"))
 LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "15"))
 LIVE_MAX_AGE_SECONDS = float(os.environ.get("LIVE_MAX_AGE_SECONDS", "900"))
 # Threads that run the WSGI views under the ASGI server (as gunicorn's gthread did).

@@ -1,6 +1,6 @@
 """Signals that leave a transaction: waking the dispatcher, live fan-out, enqueueing outbox work.
 
-A live message is JSON on `drillops:drill:<id>`: `{"rev", "drill", "kind", ...what the caller
+A live message is JSON on `drillops:<redis db>:drill:<id>`: `{"rev", "drill", "kind", ...what the caller
 named (inject ids, entry ids, state), "audience": {"coordinators", "observers", "departments":
 [ids] | "*", "users": [ids]}}`; the web's streams (timelines.live) render the change once per
 audience and push it to the pages whose scope may see it.
@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
@@ -46,8 +47,15 @@ def redis_client() -> redis.Redis:
     return _redis
 
 
+def live_namespace() -> str:
+    """Pub/sub channels are global to a Redis server, whatever database a URL names: apps that
+    share one server on different databases must not hear each other's drills."""
+    database = urlsplit(settings.REDIS_URL).path.strip("/") or "0"
+    return f"drillops:{database}" if database.isdigit() else "drillops"
+
+
 def live_channel(drill_id: int) -> str:
-    return f"drillops:drill:{drill_id}"
+    return f"{live_namespace()}:drill:{drill_id}"
 
 
 def live_rev_key(drill_id: int) -> str:

@@ -135,7 +135,6 @@ class LiveApplication:
     def _chain_signals(self) -> None:
         """The server waits for open responses before it stops: on SIGTERM (or Ctrl-C) end the
         streams first, then let the server's own handler run."""
-        loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous = signal.getsignal(sig)
             if not callable(previous):
@@ -143,7 +142,7 @@ class LiveApplication:
 
             def handler(signum: int, frame: Any, previous: Callable[..., Any] = previous) -> None:
                 if self.hub is not None:
-                    loop.call_soon_threadsafe(self.hub.begin_close)
+                    self.hub.begin_close_threadsafe()
                 previous(signum, frame)
 
             with contextlib.suppress(ValueError):  # not the main thread (an embedded test server)

@@ -8,6 +8,7 @@ page's own scope, `InjectScope.sees()`, whether it may have it."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ class Piece:
 class Rendered:
     pieces: list[Piece] = field(default_factory=list)
     last_entry_id: int = 0
+    cpu_ms: float = 0.0
 
 
 def _claimed_together(drill_id: int, ids: set[int]) -> set[int]:
@@ -68,8 +70,11 @@ def render_changes(
 ) -> Rendered:
     """The pieces of one batch of changes, for the (role, language) pairs that have listeners."""
     close_old_connections()  # this thread lives long: drop a connection the database closed
+    started = time.thread_time()
     try:
-        return _render(drill_id, inject_ids, expand_claims, entries_after, wanted)
+        out = _render(drill_id, inject_ids, expand_claims, entries_after, wanted)
+        out.cpu_ms = (time.thread_time() - started) * 1000
+        return out
     finally:
         close_old_connections()
 
