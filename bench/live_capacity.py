@@ -79,7 +79,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def seed(drills: int, seconds: int) -> tuple[list[int], list[Any], dict[str, list[Any]], float]:
+def seed(drills: int, seconds: int, pages: int) -> tuple[list[int], list[Any], dict[str, list[Any]], float]:
     """An organisation, an approved scenario whose events go to departments 0-4 in turn (each
     drill delivers RATE / drills a second), `drills` drills started so that deliveries interleave
     evenly from t0 (returned, epoch seconds), and users of every role on each drill's roster."""
@@ -120,7 +120,8 @@ def seed(drills: int, seconds: int) -> tuple[list[int], list[Any], dict[str, lis
     )
     by = coordinator()
     Membership.objects.create(user=by, organisation=org, role=Role.COORDINATOR)
-    base = db_now() + timedelta(seconds=30 + len(made) * drills / 2000)
+    # Time to start the web and open the pages (about 100 a second) before the first delivery.
+    base = db_now() + timedelta(seconds=12 + pages / 50 + len(made) * drills / 2000)
     ids = []
     for k in range(drills):
         drill = services.drill_create(scenario=scenario, name=f"live {k}", by=by, time_scale=per_drill)
@@ -303,7 +304,7 @@ def run_phase(url: str, redis_url: str, *, pages: int, drills: int, seconds: int
     from drillops.timelines.engine.notify import live_rev_key, redis_client
 
     empty_tables()
-    drill_ids, depts, users, t0 = seed(drills, seconds)
+    drill_ids, depts, users, t0 = seed(drills, seconds, pages)
     planned = plan_pages(pages, drill_ids, depts, users)
     port = free_port()
     env = base_env(url, redis_url)
@@ -332,6 +333,8 @@ def run_phase(url: str, redis_url: str, *, pages: int, drills: int, seconds: int
             f"web CPU {busy / seconds * 100:.1f} % of a core ({per_page:.3f} ms/s per open page, "
             f"{per_delivery:.1f} ms per delivery); client CPU {client:.0f} % of a core"
         )
+        connects = (figures["cpu_start"] - figures["cpu_idle"]) * 1000 / opened
+        report.figure(f"opening the streams: {connects:.1f} ms of web CPU per page (the door's view and the hub)")
         grown = (figures["rss_end"] - figures["rss_before"]) * 1024 / opened
         report.figure(
             f"web RSS {figures['rss_before']:.0f} MB idle -> {figures['rss_open']:.0f} MB with the pages open -> "
