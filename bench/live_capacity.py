@@ -83,8 +83,6 @@ def seed(drills: int, seconds: int, pages: int) -> tuple[list[int], list[Any], d
     """An organisation, an approved scenario whose events go to departments 0-4 in turn (each
     drill delivers RATE / drills a second), `drills` drills started so that deliveries interleave
     evenly from t0 (returned, epoch seconds), and users of every role on each drill's roster."""
-    from django.contrib.auth import get_user_model
-
     from drillops.departments.models import Department, Membership, Organisation, Role
     from drillops.scenarios.models import Scenario, ScenarioEvent, ScenarioVersion, VersionStatus
     from drillops.timelines import services
@@ -94,18 +92,7 @@ def seed(drills: int, seconds: int, pages: int) -> tuple[list[int], list[Any], d
     depts = [
         Department.objects.create(organisation=org, code=f"d{n}", name=f"Department {n}") for n in range(DEPARTMENTS)
     ]
-    users: dict[str, list[Any]] = defaultdict(list)
-    make = get_user_model().objects.create
-    for n in range(2):
-        users["coordinator"].append(make(username=f"live-coord-{n}"))
-        Membership.objects.create(user=users["coordinator"][-1], organisation=org, role=Role.COORDINATOR)
-        users["observer"].append(make(username=f"live-observer-{n}"))
-        Membership.objects.create(user=users["observer"][-1], organisation=org, role=Role.OBSERVER)
-    for dept in depts:
-        for n in range(2):
-            user = make(username=f"live-{dept.code}-{n}")
-            Membership.objects.create(user=user, organisation=org, department=dept, role=Role.STAFF)
-            users[f"staff-{dept.pk}"].append(user)
+    users = people(org, depts)
     per_drill = RATE / drills  # deliveries a second per drill: the scenario's seconds run that fast
     events = int(seconds * per_drill) + 1
     scenario = Scenario.objects.create(organisation=org, title="Live bench")
@@ -132,6 +119,27 @@ def seed(drills: int, seconds: int, pages: int) -> tuple[list[int], list[Any], d
         )
         ids.append(drill.pk)
     return ids, depts, users, base.timestamp()
+
+
+def people(org: Any, depts: list[Any]) -> dict[str, list[Any]]:
+    """Two coordinators, two observers and two staff per department."""
+    from django.contrib.auth import get_user_model
+
+    from drillops.departments.models import Membership, Role
+
+    users: dict[str, list[Any]] = defaultdict(list)
+    make = get_user_model().objects.create
+    for n in range(2):
+        users["coordinator"].append(make(username=f"live-coord-{n}"))
+        Membership.objects.create(user=users["coordinator"][-1], organisation=org, role=Role.COORDINATOR)
+        users["observer"].append(make(username=f"live-observer-{n}"))
+        Membership.objects.create(user=users["observer"][-1], organisation=org, role=Role.OBSERVER)
+    for dept in depts:
+        for n in range(2):
+            user = make(username=f"live-{dept.code}-{n}")
+            Membership.objects.create(user=user, organisation=org, department=dept, role=Role.STAFF)
+            users[f"staff-{dept.pk}"].append(user)
+    return users
 
 
 def session_cookie(user: Any) -> str:
@@ -300,6 +308,24 @@ def judge(
     report.target(foreign == 0 and quiet["received"] == 0, f"receipts a page may not see: {foreign}")
 
 
+def usage_figures(report: Report, figures: dict[str, float], seconds: int, opened: int, deliveries: int) -> None:
+    busy = figures["cpu_end"] - figures["cpu_start"]
+    per_page = busy / seconds * 1000 / opened
+    per_delivery = busy * 1000 / max(1, deliveries)
+    client = figures["client_cpu"] / seconds * 100
+    report.figure(
+        f"web CPU {busy / seconds * 100:.1f} % of a core ({per_page:.3f} ms/s per open page, "
+        f"{per_delivery:.1f} ms per delivery); client CPU {client:.0f} % of a core"
+    )
+    connects = (figures["cpu_start"] - figures["cpu_idle"]) * 1000 / opened
+    report.figure(f"opening the streams: {connects:.1f} ms of web CPU per page (the door's view and the hub)")
+    grown = (figures["rss_end"] - figures["rss_before"]) * 1024 / opened
+    report.figure(
+        f"web RSS {figures['rss_before']:.0f} MB idle -> {figures['rss_open']:.0f} MB with the pages open -> "
+        f"{figures['rss_end']:.0f} MB at the end: {grown:.1f} KB per open page"
+    )
+
+
 def run_phase(url: str, redis_url: str, *, pages: int, drills: int, seconds: int) -> int:
     from drillops.timelines.engine.notify import live_rev_key, redis_client
 
@@ -324,22 +350,7 @@ def run_phase(url: str, redis_url: str, *, pages: int, drills: int, seconds: int
         delivered = deliveries(drill_ids, start, start + timedelta(seconds=3600))
         judge(report, planned, delivered, t0, t0 + seconds)
         window = [row for row in delivered if t0 <= row[3] < t0 + seconds]
-        busy = figures["cpu_end"] - figures["cpu_start"]
-        opened = sum(p.connected for p in planned) or 1
-        per_page = busy / seconds * 1000 / opened
-        per_delivery = busy * 1000 / max(1, len(window))
-        client = figures["client_cpu"] / seconds * 100
-        report.figure(
-            f"web CPU {busy / seconds * 100:.1f} % of a core ({per_page:.3f} ms/s per open page, "
-            f"{per_delivery:.1f} ms per delivery); client CPU {client:.0f} % of a core"
-        )
-        connects = (figures["cpu_start"] - figures["cpu_idle"]) * 1000 / opened
-        report.figure(f"opening the streams: {connects:.1f} ms of web CPU per page (the door's view and the hub)")
-        grown = (figures["rss_end"] - figures["rss_before"]) * 1024 / opened
-        report.figure(
-            f"web RSS {figures['rss_before']:.0f} MB idle -> {figures['rss_open']:.0f} MB with the pages open -> "
-            f"{figures['rss_end']:.0f} MB at the end: {grown:.1f} KB per open page"
-        )
+        usage_figures(report, figures, seconds, sum(p.connected for p in planned) or 1, len(window))
         report.figure(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         stack.stop_all()

@@ -7,10 +7,14 @@ waits for what must appear."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from drillops.departments.models import Department
 from tests.asgi_server import asgi_server  # noqa: F401 - a fixture
 
 from .conftest import SHOTS, login, watch_console
@@ -40,6 +44,27 @@ def fragment_requests(page: Any) -> list[str]:
     return seen
 
 
+def coordinator_token() -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=get_user_model().objects.get(username="coordinator"))[0].key
+
+
+def send_adhoc(base: str, token: str, drill_id: int, department: int, title: str) -> int:
+    """An ad-hoc inject through the API (HTTP only: the browser thread stays away from the ORM)."""
+    body = json.dumps({"title": title, "body": "EXERCISE", "departments": [department]}).encode()
+    request = urllib.request.Request(  # noqa: S310 - the test's own server
+        f"{base}/api/v1/drills/{drill_id}/injects/",
+        data=body,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310
+        made = json.loads(answer.read())
+    rows = made if isinstance(made, list) else made.get("results", [made])
+    return int(rows[0]["id"])
+
+
 def assert_no_polling(page: Any, fetches: list[str]) -> None:
     """The stream stayed up: nothing polled; the whole fragment was fetched only when the stream
     asked for it (a drill's start changes every part of a page)."""
@@ -50,6 +75,7 @@ def assert_no_polling(page: Any, fetches: list[str]) -> None:
 
 def test_inject_arrives_and_ack_shows_without_reload(asgi_server, demo, dispatcher, in_browser):  # noqa: F811
     base, drill_id = asgi_server, demo["drill_id"]
+    token, cs_id = coordinator_token(), Department.objects.get(code="cs").pk
     console = f"{base}/drills/{drill_id}/"
 
     def scenario(browser: Any) -> list[str]:
@@ -78,19 +104,27 @@ def test_inject_arrives_and_ack_shows_without_reload(asgi_server, demo, dispatch
         coord.evaluate(MARK)
         coord.evaluate(RECORD_PUSHES)
 
-        # The dispatcher delivers the 09:00 complaint call; the inbox refreshes by itself.
+        # The dispatcher delivers the 09:00 complaint call; the inbox shows it by itself (pushed,
+        # or fetched once when it lands in the same moment as the drill's start).
         card = staff.wait_for_selector("article.inject-card[data-status=delivered]", timeout=WAIT_MS)
         assert "First complaint call" in card.inner_text()
         assert staff.evaluate(STILL_HERE) == "still-here", "the staff page reloaded"
-        inject_id = card.get_attribute("data-inject-id")
-        assert "delivered" in pushed(staff, f"inject-{inject_id}"), "the card did not come with a push"
-        staff.screenshot(path=str(SHOTS / "browser_staff_inbox_en.png"), full_page=True)
 
-        row = f"#injects tr[data-inject-id='{inject_id}']"
+        # A journalist's call, sent now: pushed to the inbox and to the coordinator's table.
+        made = send_adhoc(base, token, drill_id, cs_id, "Journalist asks for comment")
+        card = staff.wait_for_selector(f"article[data-inject-id='{made}'][data-status=delivered]", timeout=WAIT_MS)
+        assert "Journalist asks for comment" in card.inner_text()
+        assert "delivered" in pushed(staff, f"inject-{made}"), "the card did not come with a push"
+        staff.screenshot(path=str(SHOTS / "browser_staff_inbox_en.png"), full_page=True)
+        row = f"#injects tr[data-inject-id='{made}']"
         coord.wait_for_selector(f"{row}[data-status=delivered]", timeout=WAIT_MS)
+        assert "delivered" in pushed(coord, f"inject-{made}"), "the row did not come with a push"
         assert_no_polling(staff, staff_fetches)  # before its own form posts reload it
-        staff.click(f"article[data-inject-id='{inject_id}'] .btn-ack")
-        staff.wait_for_selector(f"article[data-inject-id='{inject_id}'][data-status=acknowledged]")
+
+        # Acknowledging from the pushed card (its form got the page's CSRF token).
+        staff.click(f"article[data-inject-id='{made}'] .btn-ack")
+        staff.wait_for_selector(f"article[data-inject-id='{made}'][data-status=acknowledged]")
+        inject_id = made
 
         coord.wait_for_selector(f"{row}[data-status=acknowledged]", timeout=WAIT_MS)
         assert coord.evaluate(STILL_HERE) == "still-here", "the coordinator page reloaded"

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,16 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # (an export) is sent on in pieces of about this size as the thread produces them.
 FLUSH_BYTES = 256 * 1024
 BUSY = b"retry: 30000\nevent: busy\ndata: {}\n\n"
+
+
+@dataclass
+class Outcome:
+    """What a WSGI call left for the event loop to send: a whole response, a stream's grant (and
+    its response start), or nothing (a large body already sent from the thread)."""
+
+    start: dict[str, Any] = field(default_factory=dict)
+    body: bytes = b""
+    grant: dict[str, Any] | None = None
 
 
 def wsgi_environ(scope: Scope, body: Any, length: int) -> dict[str, Any]:
@@ -162,17 +173,19 @@ class LiveApplication:
             environ[STREAM_SERVER_KEY] = True
         loop = asyncio.get_running_loop()
         try:
-            grant, start = await loop.run_in_executor(self.pool, self._run, environ, send, loop)
+            outcome = await loop.run_in_executor(self.pool, self._run, environ, send, loop)
         finally:
             body.close()
-        if grant is not None:
-            await self.stream(grant, start, receive, send)
+        if outcome.grant is not None:
+            await self.stream(outcome.grant, outcome.start, receive, send)
+        elif outcome.start:
+            await send(outcome.start)
+            await send({"type": "http.response.body", "body": outcome.body, "more_body": False})
 
-    def _run(
-        self, environ: dict[str, Any], send: Send, loop: asyncio.AbstractEventLoop
-    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    def _run(self, environ: dict[str, Any], send: Send, loop: asyncio.AbstractEventLoop) -> Outcome:
         """In a pool thread: the WSGI call, start to finish (so that Django's request_finished
-        closes this thread's own connections). A stream's grant comes back instead of a body."""
+        closes this thread's own connections). A stream's grant comes back instead of a body;
+        a small body comes back whole, a large one is sent from here as it is produced."""
         started: dict[str, Any] = {}
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -186,28 +199,26 @@ class LiveApplication:
             asyncio.run_coroutine_threadsafe(sending(message), loop).result()
 
         result = self.wsgi(environ, start_response)
-        start: dict[str, Any] = {}
         try:
             chunks: list[bytes] = []
-            size = 0
+            streaming = False
             for chunk in result:
                 chunks.append(chunk)
-                size += len(chunk)
-                if size >= FLUSH_BYTES:
-                    if not start:
-                        start = self._start(started)
-                        hand_over(start)
+                if sum(map(len, chunks)) >= FLUSH_BYTES:
+                    if not streaming:
+                        hand_over(self._start(started))
+                        streaming = True
                     hand_over({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
-                    chunks, size = [], 0
+                    chunks = []
+            if streaming:
+                hand_over({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})
+                return Outcome()
             grant = environ.get(STREAM_GRANT_KEY)
             if grant is not None and started.get("status") == 200:
-                stream_start = self._start(started)
-                stream_start["headers"] = [h for h in stream_start["headers"] if h[0] != b"content-length"]
-                return grant, stream_start
-            if not start:
-                hand_over(self._start(started))
-            hand_over({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})
-            return None, {}
+                start = self._start(started)
+                start["headers"] = [h for h in start["headers"] if h[0] != b"content-length"]
+                return Outcome(start=start, grant=grant)
+            return Outcome(start=self._start(started), body=b"".join(chunks))
         finally:
             close = getattr(result, "close", None)
             if close is not None:
