@@ -32,4 +32,4 @@ RUN mkdir -p /app/.data/media \
 USER drillops
 EXPOSE 8000
 ENV HOST=0.0.0.0 PORT=8000
-CMD ["gunicorn", "drillops.wsgi", "-c", "gunicorn.conf.py"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

@@ -4,12 +4,16 @@ import os
 
 _port = os.environ.get("PORT", "8000")
 bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{_port}"
-# Threads: most of a request's time is spent waiting on PostgreSQL, and threads share one
-# connection pool per process (CONN_MAX_AGE keeps one connection per thread).
-worker_class = "gthread"
+# uvicorn's worker runs drillops.asgi: pages and the API as WSGI in a pool of GUNICORN_THREADS
+# threads per process (most of a request's time is spent waiting on PostgreSQL; CONN_MAX_AGE
+# keeps one connection per thread), and the live streams on the event loop. The old shape,
+# without live streams (pages then poll), is GUNICORN_WORKER_CLASS=gthread GUNICORN_APP=drillops.wsgi.
+wsgi_app = os.environ.get("GUNICORN_APP", "drillops.asgi:application")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Live streams end on SIGTERM (the pages reconnect elsewhere), so a stop takes well under this.
 graceful_timeout = 10
 keepalive = 5
 # Under Docker /tmp may be a slow overlay; the heartbeat file belongs in memory.

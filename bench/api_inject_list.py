@@ -227,6 +227,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8711)
+    parser.add_argument(
+        "--server", choices=["project", "gthread", "django-asgi"], default="project",
+        help="project: gunicorn.conf.py as make run uses it (uvicorn workers, drillops.asgi); gthread: plain "
+        "WSGI (before live streams); django-asgi: uvicorn workers with Django's own ASGI handler",
+    )  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS)")
@@ -234,7 +239,7 @@ def main() -> int:
     prepare(url)
     os.environ.update(environment(url))
     token, drill_id = seed()
-    # The project's gunicorn.conf.py (gthread workers, keep-alive), as `make run` and compose use it.
+    # The project's gunicorn.conf.py (its worker class and app, keep-alive), as `make run` and compose use it.
     env = environment(url)
     env.update(
         GUNICORN_BIND=f"127.0.0.1:{args.port}",
@@ -243,7 +248,11 @@ def main() -> int:
         GUNICORN_ACCESS_LOG="0",
         GUNICORN_LOG_LEVEL="warning",
     )
-    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "drillops.wsgi"], cwd=ROOT, env=env)
+    if args.server == "gthread":  # the web tier before live streams: WSGI on gunicorn's threads
+        env.update(GUNICORN_WORKER_CLASS="gthread", GUNICORN_APP="drillops.wsgi")
+    elif args.server == "django-asgi":  # Django's own ASGI handler for every request
+        env.update(GUNICORN_APP="django.core.asgi:get_asgi_application()")
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn"))], cwd=ROOT, env=env)
     page = f"http://127.0.0.1:{args.port}/api/v1/drills/{drill_id}/injects/"
     try:
         wait_until_up(page, token)
@@ -258,6 +267,7 @@ def main() -> int:
     result.update(cpu_per_request(before, after, result["requests"], args.connections))
     result.update(
         connections=args.connections,
+        server=args.server,
         workers=args.workers,
         threads=args.threads,
         cpus=os.cpu_count(),

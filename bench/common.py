@@ -180,6 +180,8 @@ class Stack:
         return proc
 
     def _command(self, name: str) -> list[str]:
+        if name == "web":  # gunicorn.conf.py as `make run` uses it; GUNICORN_BIND in env says where
+            return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         if name.startswith("dispatcher"):
             return [sys.executable, "manage.py", "run_dispatcher", "--name", name]
         celery = [sys.executable, "-m", "celery", "-A", "drillops"]

@@ -2,11 +2,13 @@
 
 Target (DESIGN.md): a delivery appears in open browsers within 1 s. Builds its own database
 (`bench_drillops_live` on the server that DATABASE_URL names), loads the demo, serves it with
-gunicorn, runs a dispatcher, opens N customer-service consoles in headless Chromium, sends ad-hoc
-injects to customer service through the API, and measures, per browser and inject, the time from
-the inject's `delivered_at` (database clock) to the moment its card appears in the page
-(a MutationObserver's Date.now(); same machine, same clock). The pages only poll the server
-(every 0.5 s; a 204 while nothing changed).
+the web tier as `make run` does (gunicorn.conf.py: uvicorn workers, drillops.asgi), runs a
+dispatcher, opens N customer-service consoles in headless Chromium, sends ad-hoc injects to
+customer service through the API, and measures, per browser and inject, the time from the
+inject's `delivered_at` (database clock) to the moment its card appears in the page (a
+MutationObserver's Date.now(); same machine, same clock). The cards are pushed over each
+page's live stream (server-sent events); `--polling` serves the old way instead (gthread,
+drillops.wsgi: no stream, so the pages fall back to polling every 3 s).
 
     .venv/bin/python bench/live_view.py [--short] [--browsers 2] [--injects 40]
 
@@ -129,9 +131,12 @@ def wait_until_up(base: str) -> None:
     raise SystemExit("gunicorn did not come up")
 
 
-def start(env: dict[str, str], port: int) -> list[subprocess.Popen[bytes]]:
-    web = [sys.executable, "-m", "gunicorn", "drillops.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread",
-           "--workers", "2", "--threads", "8", "--log-level", "warning"]  # fmt: skip
+def start(env: dict[str, str], port: int, *, polling: bool = False) -> list[subprocess.Popen[bytes]]:
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_ACCESS_LOG": "0",
+           "GUNICORN_LOG_LEVEL": "warning"}  # fmt: skip
+    if polling:
+        env.update(GUNICORN_WORKER_CLASS="gthread", GUNICORN_APP="drillops.wsgi")
+    web = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
     dispatcher = [sys.executable, "manage.py", "run_dispatcher", "--name", "bench-live"]
     return [
         subprocess.Popen(
@@ -175,7 +180,7 @@ def send_injects(base: str, token: str, drill_id: int, department: int, count: i
             "title": f"Live-view probe {n}", "body": "EXERCISE", "departments": [department],
         })  # fmt: skip
         ids += [row["id"] for row in (made if isinstance(made, list) else made.get("results", [made]))]
-        # Spread over the polling period so that the figures sample every phase of it.
+        # Spread out, so that the figures sample every phase of the push's gathering (and of polling).
         time.sleep(random.uniform(0.2, 1.3))
     return ids
 
@@ -221,12 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--short", action="store_true", help="2 browsers, 15 injects")
     parser.add_argument("--browsers", type=int, default=2)
     parser.add_argument("--injects", type=int, default=40)
+    parser.add_argument("--polling", action="store_true", help="serve without live streams (pages poll)")
     args = parser.parse_args(argv)
     browsers, injects = (2, 15) if args.short else (args.browsers, args.injects)
     url = database_url()
     prepare(url)
     port = free_port()
-    procs = start(environment(url), port)
+    procs = start(environment(url), port, polling=args.polling)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base)
@@ -234,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop(procs)
         recreate(url, create=False)
-    report = Report("live view (delivery -> visible in the browser, polling every 0.5 s)")
+    how = "polling every 3 s (no stream)" if args.polling else "pushed over server-sent events"
+    report = Report(f"live view (delivery -> visible in the browser, {how})")
     finite = [v for v in latencies if v != float("inf")]
     report.distribution(f"{browsers} browsers x {injects} injects", finite, expected=browsers * injects)
     p95 = percentile(finite, 95) if finite else float("nan")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PASSED, ROOT, TIMING_MISS, drop_database, prepare_database
 
-TIMING = ["pause", "burst", "skew", "escalation", "memory", "faults", "report", "import"]
+TIMING = ["pause", "burst", "skew", "escalation", "memory", "faults", "report", "import", "live_capacity"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -272,6 +272,17 @@ DISPATCHER_LEASE_SECONDS = float(os.environ.get("DISPATCHER_LEASE_SECONDS", "10"
 
 EXERCISE_MARK = "EXERCISE / 演练"
 
+# Live updates (timelines.live): server-sent events held by the ASGI server, one Redis
+# subscription per web process. Per process: how many open pages it holds at most (more get a
+# 503 and poll), how long changes are gathered into one push, the heartbeat that keeps proxies
+# from closing a quiet stream, and after how long a page reconnects (its scope is recomputed).
+LIVE_MAX_CONNECTIONS = int(os.environ.get("LIVE_MAX_CONNECTIONS", "2000"))
+LIVE_COALESCE_SECONDS = float(os.environ.get("LIVE_COALESCE_SECONDS", "0.05"))
+LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "15"))
+LIVE_MAX_AGE_SECONDS = float(os.environ.get("LIVE_MAX_AGE_SECONDS", "900"))
+# Threads that run the WSGI views under the ASGI server (as gunicorn's gthread did).
+WEB_THREADS = int(os.environ.get("GUNICORN_THREADS", "8"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,9 +1,10 @@
 """`make run`: DrillOps on one machine, supervised the way compose's `restart: unless-stopped` would.
 
 Starts the embedded PostgreSQL / Redis when DATABASE_URL / REDIS_URL are unset, migrates,
-collects static files, loads the demo, then runs web (gunicorn), two dispatchers, a Celery
-worker and Celery beat. A child that dies is restarted with backoff while the others keep
-running; Ctrl-C or SIGTERM stops every child, then the embedded services.
+collects static files, loads the demo, then runs web (gunicorn with uvicorn workers: pages, the
+API and the live streams), two dispatchers, a Celery worker and Celery beat. A child that dies
+is restarted with backoff while the others keep running; Ctrl-C or SIGTERM stops every child,
+then the embedded services.
 
 The console says what a person needs: start-up, the URL and the demo logins, warnings and
 errors, and a child that dies. Not every request, task or beat tick: Celery runs at WARNING
@@ -70,7 +71,8 @@ def child_specs(*, deliveries: bool = False) -> list[ChildSpec]:
     queue = os.environ.get("CELERY_QUEUE", "drillops")  # the queue the app sends to (settings)
     schedule = str(DEFAULT_DATA_DIR / "celerybeat-schedule")
     specs = [
-        ChildSpec("web", [PY, "-m", "gunicorn", "drillops.wsgi", "-c", "gunicorn.conf.py"]),
+        # gunicorn.conf.py names the app (drillops.asgi: pages, API and live streams) and uvicorn's worker.
+        ChildSpec("web", [PY, "-m", "gunicorn", "-c", "gunicorn.conf.py"]),
         ChildSpec("dispatcher-1", [*manage, "run_dispatcher", "--name", "dispatcher-1"], "run_dispatcher"),
         ChildSpec("dispatcher-2", [*manage, "run_dispatcher", "--name", "dispatcher-2"], "run_dispatcher"),
         ChildSpec("worker", [*celery, "worker", "-P", "threads", "-c", "8", "-Q", queue, "-l", "warning"]),

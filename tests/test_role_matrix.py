@@ -406,6 +406,8 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("invite_confirm", "POST"): Case(everyone(400), lambda w: {"token": "not-a-token"}),
     ("drill_console", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("drill_live", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    # The live stream's door (here under the test client, a plain WSGI handler: "poll instead").
+    ("drill_stream", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     # Forms post back to the console, which shows the outcome (a refusal included) as a message.
     ("drill_stop", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("drill_control", "POST"): Case(

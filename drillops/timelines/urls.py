@@ -23,6 +23,7 @@ urlpatterns = [
     path("invite/<str:token>/", views_invite.invite, name="invite"),
     path("drills/<int:pk>/", views.drill_console, name="drill_console"),
     path("drills/<int:pk>/live/", views.drill_live, name="drill_live"),
+    path("drills/<int:pk>/stream/", views.drill_stream, name="drill_stream"),
     path("drills/<int:pk>/stop/", views_actions.drill_control, {"action": "stop"}, name="drill_stop"),
     path(
         "drills/<int:pk>/control/<str:action>/",

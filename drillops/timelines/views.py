@@ -1,12 +1,13 @@
-"""Web pages of running drills: the dashboard, the console (one page, three roles) and the live
-fragment that the console polls. Writes live in views_actions.py and go through the services."""
+"""Web pages of running drills: the dashboard, the console (one page, three roles), the live
+stream's door and the live fragment that the console fetches when the stream is down. Writes
+live in views_actions.py and go through the services."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -32,6 +33,10 @@ from drillops.timelines.selectors import (
 
 TIMELINE_LIMIT = 200
 FEED_LIMIT = 100
+# The ASGI server (timelines.live) marks the requests it can hold open as a stream, and the
+# stream view hands it what the page may see (a plain WSGI server marks nothing).
+STREAM_SERVER_KEY = "drillops.live.server"
+STREAM_GRANT_KEY = "drillops.live.grant"
 
 
 # --- who may see what -------------------------------------------------------------------------
@@ -105,12 +110,15 @@ def _with_open_counts(drills: list[Drill], user: Any) -> list[Drill]:
 
 def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
     timezone.activate(drill.organisation.tz)
+    rev = current_rev(drill.pk)  # before reading: a change in between shows as a newer revision
     injects = list(injects_for(drill, user, role)[:500])
     messages = messages_of(drill).select_related("department")
     context: dict[str, Any] = {
         "drill": drill,
         "role": role,
-        "rev": current_rev(drill.pk),
+        "rev": rev,
+        "timeline_limit": TIMELINE_LIMIT,
+        "feed_limit": FEED_LIMIT,
         "injects": injects,
         "messages_feed": list(messages.order_by("-at", "-id")[:FEED_LIMIT]),
         "now": timezone.now(),
@@ -121,20 +129,20 @@ def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
     if role != Role.STAFF:
         timeline = timeline_of(drill=drill, user=user).select_related("actor", "department", "inject")
         context["timeline"] = list(timeline.order_by("-at", "-id")[:TIMELINE_LIMIT])
-        context["counts"] = _counts(drill)
+        context["counts"] = counts_of(drill)
     context["outbox_failed"] = failed_side_effects(drill=drill, user=user, role=role)
     return context
 
 
-def _counts(drill: Drill) -> dict[str, int]:
-    injects = drill.injects
-    return {
-        "total": injects.count(),
-        "delivered": injects.filter(delivered_at__isnull=False).count(),
-        "open": injects.filter(status__in=OPEN_STATUSES).count(),
-        "escalated": injects.filter(escalation_level__gt=0).count(),
-        "resolved": injects.filter(status=InjectStatus.RESOLVED).count(),
-    }
+def counts_of(drill: Drill) -> dict[str, int]:
+    """One statement: the console's counts are drawn for every push to its pages."""
+    return drill.injects.aggregate(
+        total=Count("id"),
+        delivered=Count("id", filter=Q(delivered_at__isnull=False)),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        escalated=Count("id", filter=Q(escalation_level__gt=0)),
+        resolved=Count("id", filter=Q(status=InjectStatus.RESOLVED)),
+    )
 
 
 def _not_on_roster(request: HttpRequest, pk: int) -> HttpResponse:
@@ -179,13 +187,41 @@ def _entry_from_query(drill: Drill, value: str) -> TimelineEntry | None:
 @login_required
 @require_GET
 def drill_live(request: HttpRequest, pk: int) -> HttpResponse:
-    """Polled every second: 204 while the drill's revision is unchanged, else the fresh fragment."""
+    """Fetched when the stream is down (or asks for it): 204 while the drill's revision is
+    unchanged, else the fresh fragment."""
     drill, role = get_drill_for(request.user, pk)
     seen = request.GET.get("rev")
     if seen is not None and seen == current_rev(drill.pk) and seen != "x":
         return HttpResponse(status=204)
     # The comms feed sits outside the fragment; it rides along as an out-of-band swap.
     return render(request, "timelines/_live.html", {**live_context(drill, request.user, role), "oob": True})
+
+
+@never_cache
+@login_required
+@require_GET
+def drill_stream(request: HttpRequest, pk: int) -> HttpResponse:
+    """Server-sent events of the changes this user may see of the drill. The view decides who
+    may listen and with which scope (the visibility rule's, computed once here); the ASGI server
+    holds the stream. Under a plain WSGI server it tells the page to poll instead."""
+    drill, role = get_drill_for(request.user, pk)
+    response = HttpResponse(content_type="text/event-stream")
+    response["X-Accel-Buffering"] = "no"  # proxies such as nginx must not hold the events back
+    if STREAM_SERVER_KEY not in request.META:
+        response.content = b"retry: 60000\nevent: fallback\ndata: {}\n\n"
+        return response
+    scope = scope_for(request.user, drill, role)
+    seen = request.headers.get("Last-Event-ID") or request.GET.get("rev", "")
+    request.META[STREAM_GRANT_KEY] = {
+        "drill": drill.pk,
+        "user": request.user.pk,
+        "role": role,
+        "departments": sorted(scope.departments),
+        "language": getattr(request, "LANGUAGE_CODE", "") or "en",
+        "rev": seen[:20],
+        "entries_after": TimelineEntry.objects.filter(drill=drill).aggregate(last=Max("id"))["last"] or 0,
+    }
+    return response
 
 
 @login_required

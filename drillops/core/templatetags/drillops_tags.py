@@ -43,3 +43,11 @@ def seconds_human(seconds: int | float | None) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
     return " ".join(p for p in parts if p) or "0s"
+
+
+@register.filter
+def epoch_ms(value: datetime | None) -> str:
+    """An instant as whole milliseconds since the epoch (live pages sort pushed rows by it)."""
+    if not isinstance(value, datetime):
+        return ""
+    return str(int(value.timestamp() * 1000))
