@@ -58,14 +58,18 @@ class CaseForm(forms.Form):
         required=False, label=_("Resolution time"), help_text=_("hh:mm:ss, or seconds")
     )
     resolution_change = forms.FloatField(
-        required=False, label=_("Change in resolution time (%)"), help_text=_("e.g. -30 for 30 % faster")
+        required=False,
+        label=_("Change in resolution time (%)"),
+        help_text=_("In per cent: -30 is thirty per cent faster."),
     )
     satisfaction = forms.FloatField(required=False, label=_("Customer satisfaction"))
     satisfaction_kind = forms.ChoiceField(
         choices=[("", "—"), *SatisfactionKind.choices], required=False, label=_("Satisfaction measured as")
     )
     satisfaction_change = forms.FloatField(
-        required=False, label=_("Change in customer satisfaction (%)"), help_text=_("e.g. 15 for 15 % more")
+        required=False,
+        label=_("Change in customer satisfaction (%)"),
+        help_text=_("In per cent: 15 is fifteen per cent more."),
     )
     tags = forms.CharField(
         required=False, max_length=1200, label=_("Tags"), help_text=_("Separated by commas, e.g. 投诉, 舆情")

@@ -20,6 +20,11 @@ def target_shape(proposal: FindingProposal) -> dict[str, Any] | None:
     return proposal.item_target or (proposal.params or {}).get("template")
 
 
+def _plain(value: float | None) -> float | int | None:
+    """600.0 shown as 600."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class ProposalAcceptForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     analysis = forms.CharField(label=_("Analysis"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -63,7 +68,7 @@ class ProposalAcceptForm(forms.Form):
             "with_item": proposal.kind == FindingKind.IMPROVEMENT,
             "item_title": getattr(proposal, "display_item_title", ""),
             "item_owner_department": proposal.item_owner_department_id,
-            "item_target_value": (proposal.item_target or {}).get("value"),
+            "item_target_value": _plain((proposal.item_target or {}).get("value")),
         }
 
     def clean_item_target_value(self) -> float | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from drillops.departments.models import Department, Organisation, Role
 from drillops.departments.selectors import organisations_visible_to
@@ -19,7 +20,9 @@ MAX_TIME_SCALE = 3600
 class TrendForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False, label=_("Organisation"))
     metric = forms.ChoiceField(choices=[], required=False, label=_("Metric"))
-    to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    to = forms.DateField(
+        required=False, label=pgettext_lazy("date range", "To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     time_scale = forms.FloatField(
         required=False, min_value=0.001, max_value=MAX_TIME_SCALE, label=_("Time scale"),
         widget=forms.NumberInput(attrs={"step": "any"}),
@@ -34,7 +37,7 @@ class TrendForm(forms.Form):
         self.fields["metric"].choices = [(m.key, m.label) for m in TREND_METRICS.values()]  # type: ignore[attr-defined]
         # "from" is a Python keyword, so the field is added by name.
         self.fields["from"] = forms.DateField(
-            required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+            required=False, label=pgettext_lazy("date range", "From"), widget=forms.DateInput(attrs={"type": "date"})
         )
         self.order_fields(["organisation", "metric", "from", "to", "time_scale", "from_department", "to_department"])
         self.default_organisation = organisations.first()

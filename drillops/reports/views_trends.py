@@ -21,6 +21,7 @@ from drillops.reports.charts import Point, line_chart
 from drillops.reports.formatting import figure_text
 from drillops.reports.forms_trends import TrendForm
 from drillops.reports.selectors import trends
+from drillops.scenarios.targets import SECONDS
 
 
 @login_required
@@ -54,11 +55,12 @@ def _context(result: dict[str, Any], departments: dict[int, Department]) -> dict
     others = [s for s in result["series"] if not s["comparable"]]
     points = shown[0]["points"] if shown else []
     pair = _pair_name(result["pair"], departments)
-    label = result["label"] + (f": {pair}" if pair else "")
+    label = _("%(metric)s: %(pair)s") % {"metric": result["label"], "pair": pair} if pair else result["label"]
     chart = line_chart(
         [Point(p["name"], p["value"]) for p in points],
         label=_("%(metric)s, drill over drill") % {"metric": label},
         format_value=lambda value: figure_text(value, unit),
+        time_axis=unit == SECONDS,
     )
     return {
         "result": result, "label": label, "unit": unit, "points": points, "others": others, "chart": chart,

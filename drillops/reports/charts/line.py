@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
 
-from drillops.reports.charts.svg import BAD, GRID, MUTED, PALETTE, Svg, nice_ticks
+from drillops.reports.charts.svg import BAD, GRID, MUTED, PALETTE, Svg, nice_ticks, time_ticks
 
 WIDTH, HEIGHT = 480, 280
 LEFT, RIGHT, TOP, BOTTOM = 104, 14, 16, 40
@@ -40,12 +40,15 @@ def line_chart(
     format_value: Callable[[float], str],
     target: float | None = None,
     colour: str = PALETTE[0],
+    time_axis: bool = False,
 ) -> SafeString:
-    """The SVG of one line; empty markup when no point has a value."""
+    """The SVG of one line; empty markup when no point has a value. `time_axis`: the values are
+    seconds, ticked at whole minutes and hours."""
     values = [p.value for p in points if p.value is not None]
     if not values:
         return SafeString("")
-    ticks = nice_ticks(min(0.0, *values), max([*values, target or 0]))
+    top = max([*values, target or 0])
+    ticks = time_ticks(top) if time_axis and min(values) >= 0 else nice_ticks(min(0.0, *values), top)
     low, high = ticks[0], ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 

@@ -55,9 +55,18 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     start = math.floor(low / step) * step
-    ticks = []
-    value = start
-    while value < high + step / 2:
-        ticks.append(round(value, 10))
-        value += step
-    return ticks
+    count_needed = math.ceil(round((high - start) / step, 9))  # the last tick at or above high
+    return [round(start + n * step, 10) for n in range(count_needed + 1)]
+
+
+# Steps a clock reader expects on a time axis: whole seconds, minutes and hours.
+TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
+def time_ticks(high: float, count: int = 5) -> list[float]:
+    """Ticks from 0 for durations in seconds: 0, 5 min, 10 min… rather than 0, 250 s, 500 s."""
+    raw = high / max(count - 1, 1)
+    if raw < 1:
+        return nice_ticks(0.0, high, count)
+    step = next((t for t in TIME_STEPS if t >= raw), TIME_STEPS[-1] * math.ceil(raw / TIME_STEPS[-1]))
+    return [float(step * n) for n in range(math.ceil(high / step) + 1)] if high > 0 else [0.0, float(step)]

@@ -75,9 +75,13 @@ def _handoff(proposal: FindingProposal, p: dict[str, Any], departments: Departme
 
 
 def _slowest(p: dict[str, Any], name: Callable[[Any], str]) -> str:
-    return "; ".join(
-        f"{s['title']} ({name(s['department'])}): "
-        + (duration_text(s["seconds"]) if s["seconds"] is not None else _("never"))
+    return _("; ").join(
+        _("%(title)s (%(department)s): %(time)s")
+        % {
+            "title": s["title"],
+            "department": name(s["department"]),
+            "time": duration_text(s["seconds"]) if s["seconds"] is not None else _("never"),
+        }
         for s in p.get("slowest", [])
     )
 
