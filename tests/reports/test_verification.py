@@ -133,3 +133,20 @@ def test_the_item_detail_shows_its_verification_history(loop, item, coordinator)
         ("Faster clock", 10.0, 300.0, None, False, "time_scale"),
     ]
     assert "verifications" not in client.get("/api/v1/improvement-items/").json()["results"][0]
+
+
+def test_the_sweep_catches_up_on_a_drill_whose_tasks_were_lost(loop, item):
+    from django.utils import timezone
+
+    from drillops.reports.tasks import sweep_improvement_loop
+    from drillops.timelines.models import Drill
+
+    lost = loop.drill(forward=30, name="Broker was down").drill
+    Drill.objects.filter(pk=lost.pk).update(ended_at=timezone.now())  # ended just now, nothing ran
+    assert sweep_improvement_loop() > 0
+    item.refresh_from_db()
+    assert item.status == ImprovementStatus.VERIFIED and item.verified_in_id == lost.pk
+    assert FindingProposal.objects.filter(drill=lost).exists()
+    made = FindingProposal.objects.count()
+    sweep_improvement_loop()  # caught up: nothing more
+    assert FindingProposal.objects.count() == made and ItemVerification.objects.count() == 1

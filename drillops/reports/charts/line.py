@@ -33,6 +33,32 @@ def _segments(points: Sequence[Point]) -> list[list[tuple[int, float]]]:
     return [s for s in segments if s]
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """Where a value and a point's position land inside the plot area."""
+
+    count: int
+    low: float
+    high: float
+
+    def x(self, index: int) -> float:
+        return round(LEFT + ((WIDTH - LEFT - RIGHT) * (index + 0.5) / self.count), 1)
+
+    def y(self, value: float) -> float:
+        span = (self.high - self.low) or 1
+        return round(TOP + (HEIGHT - TOP - BOTTOM) * (1 - (value - self.low) / span), 1)
+
+
+def _axes(svg: Svg, plot: _Plot, ticks: list[float], format_value: Callable[[float], str]) -> None:
+    for tick in ticks:
+        svg.add('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>', LEFT, WIDTH - RIGHT,
+                plot.y(tick), plot.y(tick), GRID)  # fmt: skip
+        svg.text(LEFT - 8, plot.y(tick) + 6, format_value(tick), size=FONT_SIZE, anchor="end", fill=MUTED)
+    step = max(1, plot.count // 12)  # at most a dozen numbers under the axis
+    for index in range(0, plot.count, step):
+        svg.text(plot.x(index), HEIGHT - BOTTOM + 26, str(index + 1), size=FONT_SIZE, anchor="middle", fill=MUTED)
+
+
 def line_chart(
     points: Sequence[Point],
     *,
@@ -49,33 +75,19 @@ def line_chart(
         return SafeString("")
     top = max([*values, target or 0])
     ticks = time_ticks(top) if time_axis and min(values) >= 0 else nice_ticks(min(0.0, *values), top)
-    low, high = ticks[0], ticks[-1]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def x(index: int) -> float:
-        return round(LEFT + (plot_w * (index + 0.5) / len(points)), 1)
-
-    def y(value: float) -> float:
-        return round(TOP + plot_h * (1 - (value - low) / ((high - low) or 1)), 1)
-
+    plot = _Plot(len(points), ticks[0], ticks[-1])
     svg = Svg(WIDTH, HEIGHT, label, "chart line-chart")
-    for tick in ticks:
-        svg.add('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>', LEFT, WIDTH - RIGHT,
-                y(tick), y(tick), GRID)  # fmt: skip
-        svg.text(LEFT - 8, y(tick) + 6, format_value(tick), size=FONT_SIZE, anchor="end", fill=MUTED)
-    step = max(1, len(points) // 12)  # at most a dozen numbers under the axis
-    for index in range(0, len(points), step):
-        svg.text(x(index), HEIGHT - BOTTOM + 26, str(index + 1), size=FONT_SIZE, anchor="middle", fill=MUTED)
+    _axes(svg, plot, ticks, format_value)
     if target is not None:
         svg.add('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2" stroke-dasharray="6 4" '
-                'class="chart-target"/>', LEFT, WIDTH - RIGHT, y(target), y(target), BAD)  # fmt: skip
+                'class="chart-target"/>', LEFT, WIDTH - RIGHT, plot.y(target), plot.y(target), BAD)  # fmt: skip
     for segment in _segments(points):
-        path = " ".join(f"{x(i)},{y(v)}" for i, v in segment)
+        path = " ".join(f"{plot.x(i)},{plot.y(v)}" for i, v in segment)
         svg.add('<polyline points="{}" fill="none" stroke="{}" stroke-width="3" stroke-linejoin="round"/>',
                 path, colour)  # fmt: skip
     for index, point in enumerate(points):
         if point.value is not None:
             tip = f"{index + 1}. {point.label}: {format_value(point.value)}"
             svg.add('<circle cx="{}" cy="{}" r="5" fill="#fff" stroke="{}" stroke-width="3"><title>{}</title></circle>',
-                    x(index), y(point.value), colour, tip)  # fmt: skip
+                    plot.x(index), plot.y(point.value), colour, tip)  # fmt: skip
     return svg.done()

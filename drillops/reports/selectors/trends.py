@@ -138,13 +138,30 @@ def trends(query: TrendQuery) -> dict[str, Any]:
         source, destination = max(sorted(seen), key=lambda key: seen[key]).split("-")
         query = replace(query, source=int(source), destination=int(destination))
     selected = query.time_scale if query.time_scale is not None else (drills[-1].time_scale if drills else None)
+    return {
+        "metric": spec.key,
+        "label": str(spec.label),
+        "unit": spec.unit,
+        "time_scale": selected,
+        "pair": {"from": query.source, "to": query.destination} if spec.pair else None,
+        "series": _series(drills, summaries, query, selected),
+        "pairs": [{"from": int(a), "to": int(b)} for a, b in (key.split("-") for key in sorted(seen))],
+        "cases": incident_cases(query),
+    }
+
+
+def _series(
+    drills: list[Drill], summaries: dict[int, dict[str, Any]], query: TrendQuery, selected: float | None
+) -> list[dict[str, Any]]:
+    """One series per time scale, in drill order; the comparable one (the line shown) first."""
     groups: dict[float, list[dict[str, Any]]] = {}
     for drill in drills:
+        assert drill.ended_at is not None  # finished drills only
         point = {
             "drill": drill.pk,
             "name": drill.name,
             "ended_at": format_utc(drill.ended_at),
-            "ended_on": drill.ended_at.astimezone(query.organisation.tz).date().isoformat() if drill.ended_at else None,
+            "ended_on": drill.ended_at.astimezone(query.organisation.tz).date().isoformat(),
             "value": _value(summaries[drill.pk], query),
         }
         groups.setdefault(_scale_key(drill.time_scale), []).append(point)
@@ -156,17 +173,7 @@ def trends(query: TrendQuery) -> dict[str, Any]:
         }
         for scale, points in sorted(groups.items(), key=lambda kv: kv[0])
     ]
-    series.sort(key=lambda s: not s["comparable"])  # the line shown first
-    return {
-        "metric": spec.key,
-        "label": str(spec.label),
-        "unit": spec.unit,
-        "time_scale": selected,
-        "pair": {"from": query.source, "to": query.destination} if spec.pair else None,
-        "series": series,
-        "pairs": [{"from": int(a), "to": int(b)} for a, b in (key.split("-") for key in sorted(seen))],
-        "cases": incident_cases(query),
-    }
+    return sorted(series, key=lambda s: not s["comparable"])
 
 
 def incident_cases(query: TrendQuery) -> list[dict[str, Any]]:
