@@ -275,6 +275,30 @@ DRILLS = [
         fields=("scheduled_start",),
     ),
     Bad("drill name too long", drills, lambda w: {"scenario": w.scenario.pk, "name": LONG_TITLE}, fields=("name",)),
+    Bad(
+        "drill of a draft version",
+        drills,
+        lambda w: {"scenario": w.draft.pk, "name": "x", "version": w.draft.versions.get().pk},
+        fields=("version",),
+    ),
+    Bad(
+        "drill version of another scenario",
+        drills,
+        lambda w: {"scenario": w.scenario.pk, "name": "x", "version": w.draft.versions.get().pk},
+        fields=("version",),
+    ),
+    Bad(
+        "drill version of another org",
+        drills,
+        lambda w: {"scenario": w.scenario.pk, "name": "x", "version": w.other_scenario.versions.get().pk},
+        fields=("version",),
+    ),
+    Bad(
+        "drill version as text",
+        drills,
+        lambda w: {"scenario": w.scenario.pk, "name": "x", "version": "v1"},
+        fields=("version",),
+    ),
     Bad("stop without reason", drill_sub("stop/"), lambda w: {}, fields=("reason",)),
     Bad("stop reason over the cap", drill_sub("stop/"), lambda w: {"reason": LONG_TEXT}, fields=("reason",)),
     Bad("start a running drill", drill_sub("start/"), None, status=409),
@@ -352,6 +376,41 @@ DRILLS = [
         lambda w: {"user": w.users["staff_target"].pk, "role": "hero"},
         fields=("role",),
     ),
+]
+
+
+def roster_entry(w: Any) -> str:
+    return f"/api/v1/drills/{w.drill.pk}/roster/{w.drill.roster.get(user=w.users['observer_invited']).pk}/"
+
+
+ROSTER = [
+    Bad(
+        "roster player without department",
+        drill_sub("roster/"),
+        lambda w: {"user": w.users["staff_target"].pk, "role": "player"},
+        fields=("department",),
+    ),
+    Bad("attended not a boolean", roster_entry, lambda w: {"attended": "maybe"}, fields=("attended",), method="patch"),
+    Bad("attended missing", roster_entry, lambda w: {}, fields=("attended",), method="patch"),
+    Bad("roster entry unknown", drill_sub("roster/999999/"), None, status=404, method="delete"),
+    Bad("roster entry id huge", drill_sub(f"roster/{HUGE}/"), None, status=404, method="delete"),
+]
+
+
+def case_scenario(w: Any) -> str:
+    return f"/api/v1/cases/{w.case.pk}/scenario/"
+
+
+CASE_TO_SCENARIO = [
+    Bad("scenario from a case without steps", case_scenario, lambda w: {}, fields=("steps",)),
+    Bad(
+        "scenario from a case, another org's department",
+        case_scenario,
+        lambda w: {"default_department": w.other_dept.pk},
+        fields=("default_department",),
+    ),
+    Bad("scenario from a case, title too long", case_scenario, lambda w: {"title": LONG_TITLE}, fields=("title",)),
+    Bad("scenario from an unknown case", lambda w: "/api/v1/cases/999999/scenario/", lambda w: {}, status=404),
 ]
 
 INJECTS = [
@@ -446,6 +505,9 @@ INJECTS = [
 ]
 
 
-@pytest.mark.parametrize("case", MALFORMED + ORGANISATION + ACCOUNTS + DRILLS + INJECTS, ids=lambda c: c.label)
+EVERY_CASE = MALFORMED + ORGANISATION + ACCOUNTS + DRILLS + ROSTER + CASE_TO_SCENARIO + INJECTS
+
+
+@pytest.mark.parametrize("case", EVERY_CASE, ids=lambda c: c.label)
 def test_bad_input_is_refused_and_changes_nothing(bad_world: World, case: Bad, django_db_blocker: Any) -> None:
     check(bad_world, case, django_db_blocker)

@@ -11,15 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from drillops.departments import services as department_services
+from drillops.reports import services as report_services
 from drillops.scenarios import services as scenario_services
+from drillops.timelines import services as drill_services
 
 from .api.world import ROLES, World, build_world
 from .api.world_reports import answers_for
@@ -100,6 +104,15 @@ def _event_body(w: Any) -> dict[str, Any]:
 
 def _drill(w: Any) -> dict[str, Any]:
     return {"pk": w.drill.pk}
+
+
+def _roster_entry(name: str) -> Callable[[Any], dict[str, Any]]:
+    """The invited observer's roster entry of the running drill, under the route's name for it."""
+    return lambda w: {"pk": w.drill.pk, name: w.drill.roster.get(user=w.users[OI]).pk}
+
+
+def setup_page(ok: int, target: Callable[[Any], dict[str, Any]]) -> Case:
+    return Case(expect(ok, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), target)
 
 
 def _ended(w: Any) -> dict[str, Any]:
@@ -242,6 +255,8 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ),
     ("api:drill-roster", "GET"): drill_read(_drill),
     ("api:drill-roster", "POST"): drill_write(201, _drill, lambda w: {"user": w.users[ST].pk, "department": w.cs.pk}),
+    ("api:drill-roster-entry", "PATCH"): drill_write(200, _roster_entry("entry_id"), lambda w: {"attended": True}),
+    ("api:drill-roster-entry", "DELETE"): drill_write(204, _roster_entry("entry_id")),
     ("api:drill-observation-list", "GET"): Case(
         expect(200, [C, OI], forbidden=[ST, SO], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
     ),
@@ -315,6 +330,7 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ),
     ("api:case-detail", "PATCH"): coordinators_only(200, lambda w: {"pk": w.case.pk}, lambda w: {"tags": ["投诉"]}),
     ("api:case-detail", "DELETE"): coordinators_only(204, lambda w: {"pk": w.case.pk}),
+    ("api:case-scenario", "POST"): coordinators_only(201, lambda w: {"pk": w.case.pk}),
     ("api:drill-proposal-list", "GET"): coordinators_only(200, _ended),
     ("api:drill-proposal-refresh", "POST"): coordinators_only(200, _ended),
     ("api:drill-proposal-accept", "POST"): coordinators_only(200, _proposal),
@@ -388,15 +404,40 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("scenario_objective_edit", "GET"): editor_page(200, _editor_objective),
     ("scenario_objective_edit", "POST"): editor_page(400, _editor_objective),
     ("scenario_objective_delete", "POST"): editor_page(302, _editor_objective),
-    ("drill_new", "POST"): Case(
-        expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"scenario_pk": w.scenario.pk}
+    # Setting up a drill: coordinators of its organisation; nobody else learns the pages exist.
+    ("drill_new", "GET"): Case(
+        expect(200, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), body=lambda w: {"scenario": w.scenario.pk}
     ),
+    # A post that names no scenario shows the choice of scenarios again, as bad input.
+    ("drill_new", "POST"): Case(expect(400, [C, OC], hidden=NON_COORDINATORS, anonymous=302)),
+    ("drill_preview", "GET"): Case(
+        expect(200, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302),
+        body=lambda w: {"version": w.scenario.versions.get().pk, "time_scale": 60, "start": "manual"},
+    ),
+    ("drill_setup", "GET"): setup_page(200, _drill),
+    # The setup page's forms post back to it, which shows the outcome (a refusal included).
+    ("drill_roster_add", "POST"): setup_page(302, _drill),
+    ("drill_roster_entry", "POST"): setup_page(302, lambda w: {**_roster_entry("entry_pk")(w), "op": "attended"}),
+    ("drill_invitation_new", "POST"): setup_page(302, _drill),
+    ("drill_invitation_revoke", "POST"): setup_page(
+        302, lambda w: {"pk": w.drill.pk, "invitation_pk": w.invitation.pk}
+    ),
+    # The invitation link needs no login. A post signs up the anonymous (here without a form: 400)
+    # and joins the signed-in: those who take part already are sent to the console (302) too.
+    ("invite", "GET"): Case(everyone(200), lambda w: {"token": w.invitation.token}),
+    ("invite", "POST"): Case(expect(302, (*MEMBERS, OC), anonymous=400), lambda w: {"token": w.invitation.token}),
+    ("invite_confirm", "GET"): Case(everyone(400), lambda w: {"token": "not-a-token"}),
+    ("invite_confirm", "POST"): Case(everyone(400), lambda w: {"token": "not-a-token"}),
     ("drill_console", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("drill_live", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     # Forms post back to the console, which shows the outcome (a refusal included) as a message.
     ("drill_stop", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("drill_control", "POST"): Case(
         expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), lambda w: {"pk": w.drill.pk, "action": "pause"}
+    ),
+    # A new scenario from the version an ended drill ran, for its coordinators; then its page (302).
+    ("drill_to_scenario", "POST"): Case(
+        expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), lambda w: {"pk": w.ended.pk}
     ),
     ("drill_adhoc", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
     ("drill_trigger", "POST"): Case(expect(302, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), _drill),
@@ -509,6 +550,11 @@ def matrix_world(db: Any, settings: Any) -> World:
     )
     scenario_services.version_submit(scenario=review, by=coordinator)
     world.review = review
+    step = {"at": timezone.now() - timedelta(days=1), "department": world.cs, "description": "Complaint call"}
+    report_services.case_update(case=world.case, by=coordinator, steps=[step])
+    world.invitation = drill_services.invitation_create(
+        drill=world.drill, by=coordinator, expires_at=timezone.now() + timedelta(days=7)
+    )
     return world
 
 

@@ -2,7 +2,8 @@
 actions, a drill's name, time scale and scheduled start its form (drill_update, the latter two
 before it starts), the roster roster_add; injects, the timeline, escalation steps, notifications,
 the outbox and heartbeats are records, so they are read-only here (the outbox's failed rows are
-retried or dismissed by actions, through the services)."""
+retried or dismissed by actions, through the services), and so are observer invitations (made and
+revoked on a drill's setup page)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from drillops.timelines.models import (
     EscalationStep,
     Inject,
     Notification,
+    ObserverInvitation,
     Outbox,
     RosterEntry,
     TimelineEntry,
@@ -34,7 +36,7 @@ from drillops.timelines.models import (
 
 class RosterInline(ReadOnlyInline):
     model = RosterEntry
-    fields = ("user", "department", "role", "seat", "attended")
+    fields = ("user", "department", "role", "seat", "attended", "invitation")
 
 
 class StopForm(forms.Form):
@@ -215,6 +217,18 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
     search_fields = ("text", "actor__username")
     list_select_related = ("drill", "department", "actor")
     date_hierarchy = "at"
+
+
+@admin.register(ObserverInvitation)
+class ObserverInvitationAdmin(ReadOnlyAdmin):
+    """Made and revoked by coordinators on a drill's setup page; the token itself is never shown."""
+
+    org_path = "drill__organisation"
+    list_display = ("drill", "label", "expires_at", "revoked_at", "uses", "max_uses", "email_domain", "created_by")
+    list_filter = ("drill",)
+    search_fields = ("label", "drill__name", "email_domain")
+    list_select_related = ("drill", "created_by")
+    exclude = ("token_id",)
 
 
 @admin.register(Notification)

@@ -13,23 +13,6 @@ from drillops.scenarios.models import Channel, ScenarioEvent
 TEXT_MAX = 4000
 
 
-class DrillCreateForm(forms.Form):
-    name = forms.CharField(label=_("Drill name"), max_length=200)
-    time_scale = forms.FloatField(
-        label=_("Time scale"),
-        initial=1.0,
-        min_value=0.01,
-        max_value=3600,
-        help_text=_("Scenario seconds per real second; 60 plays a minute each second."),
-    )
-    scheduled_start = forms.DateTimeField(
-        label=_("Scheduled start"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text=_("Leave empty to start by hand."),
-    )
-
-
 class StopForm(forms.Form):
     reason = forms.CharField(label=_("Reason for stopping"), max_length=2000)
 

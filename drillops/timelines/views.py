@@ -14,11 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from drillops.departments.models import Role
-from drillops.departments.selectors import department_ids_of, organisation_ids_of
+from drillops.departments.selectors import department_ids_of, organisation_ids_of, role_of
 from drillops.scenarios.models import Scenario
 from drillops.timelines.engine.notify import live_rev_key, redis_client
 from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm, TriggerForm
-from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, InjectStatus, TimelineEntry
+from drillops.timelines.models import OPEN_STATUSES, Drill, DrillState, Inject, InjectStatus, TimelineEntry
+from drillops.timelines.plan import readiness
 from drillops.timelines.selectors import (
     drill_role,
     drills_visible_to,
@@ -115,6 +116,8 @@ def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
         "now": timezone.now(),
         "open_statuses": OPEN_STATUSES,
     }
+    if role == Role.COORDINATOR and drill.state == DrillState.SCHEDULED:
+        context["readiness"] = readiness(drill)  # the start button names who would receive nothing
     if role != Role.STAFF:
         timeline = timeline_of(drill=drill, user=user).select_related("actor", "department", "inject")
         context["timeline"] = list(timeline.order_by("-at", "-id")[:TIMELINE_LIMIT])
@@ -134,10 +137,22 @@ def _counts(drill: Drill) -> dict[str, int]:
     }
 
 
+def _not_on_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    """The console of a drill the user may not see: still 404, but saying how to get in. The
+    drill's name only for members of its organisation: to anyone else the page reads the same
+    whether the drill exists or not."""
+    drill = Drill.objects.select_related("created_by").filter(pk=pk).first()
+    named = drill if drill is not None and role_of(request.user, drill.organisation_id) else None
+    return render(request, "timelines/not_on_roster.html", {"drill": named}, status=404)
+
+
 @login_required
 @require_GET
 def drill_console(request: HttpRequest, pk: int) -> HttpResponse:
-    drill, role = get_drill_for(request.user, pk)
+    try:
+        drill, role = get_drill_for(request.user, pk)
+    except Http404:
+        return _not_on_roster(request, pk)
     context = live_context(drill, request.user, role)
     context["message_form"] = MessageForm()
     if role == Role.COORDINATOR:

@@ -12,37 +12,35 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from drillops.core.errors import DomainError, InvalidInput
 from drillops.departments.models import Role
-from drillops.departments.selectors import department_ids_of, role_of
-from drillops.scenarios.models import Scenario
+from drillops.departments.selectors import department_ids_of
 from drillops.timelines import services
 from drillops.timelines.forms import (
     AdhocInjectForm,
     CommentForm,
-    DrillCreateForm,
     ForwardForm,
     MessageForm,
     ResolveForm,
     StopForm,
     TriggerForm,
 )
-from drillops.timelines.models import Drill, Inject
+from drillops.timelines.models import Drill, DrillState, Inject
+from drillops.timelines.plan import readiness
 from drillops.timelines.views import get_drill_for
 
 
-def _form_errors(form: forms.Form) -> str:
+def form_errors(form: forms.Form) -> str:
     return "; ".join(
         f"{form.fields[f].label if f in form.fields else ''}: {' '.join(str(m) for m in e)}".lstrip(": ")
         for f, e in form.errors.items()
     )
 
 
-def _call(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
+def run_service(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
     """Runs one service call; domain refusals and bad input become messages, never error pages."""
     try:
         call()
@@ -58,27 +56,6 @@ def _call(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
 
 def _console(drill: Drill | int) -> HttpResponse:
     return redirect("drill_console", pk=drill if isinstance(drill, int) else drill.pk)
-
-
-@login_required
-@require_POST
-def drill_new(request: HttpRequest, scenario_pk: int) -> HttpResponse:
-    scenario = get_object_or_404(Scenario.objects.select_related("organisation"), pk=scenario_pk)
-    if role_of(request.user, scenario.organisation_id) != Role.COORDINATOR:
-        raise Http404
-    # A datetime-local value has no zone: read it as the organisation's local time.
-    timezone.activate(scenario.organisation.tz)
-    form = DrillCreateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("scenario_detail", pk=scenario.pk)
-    created: list[Drill] = []
-    ok = _call(
-        request,
-        lambda: created.append(services.drill_create(scenario=scenario, by=request.user, **form.cleaned_data)),
-        str(_("Drill created.")),
-    )
-    return _console(created[0]) if ok else redirect("scenario_detail", pk=scenario.pk)
 
 
 CONTROLS: dict[str, tuple[Callable[..., Any], Any]] = {
@@ -102,15 +79,54 @@ def drill_control(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.error(request, _("Give the reason for stopping the drill."))
             return _console(drill)
         reason = form.cleaned_data["reason"]
-        _call(
+        run_service(
             request, lambda: services.drill_stop(drill=drill, by=request.user, reason=reason), str(_("Drill stopped."))
         )
         return _console(drill)
     if action not in CONTROLS:
         raise Http404
+    if action == "start" and drill.state == DrillState.SCHEDULED and not _start_confirmed(request, drill):
+        return _console(drill) if request.POST.get("next") != "setup" else redirect(setup_url(drill, "start"))
     service, done = CONTROLS[action]
-    _call(request, lambda: service(drill=drill, by=request.user), str(done))
+    run_service(request, lambda: service(drill=drill, by=request.user), str(done))
     return _console(drill)
+
+
+def setup_url(drill: Drill, anchor: str = "") -> str:
+    return reverse("drill_setup", args=[drill.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _start_confirmed(request: HttpRequest, drill: Drill) -> bool:
+    """The start button names each department that nobody would receive injects for; the drill
+    starts only once the coordinator has seen every one of them and chose to start anyway."""
+    confirmed = set(request.POST.get("confirm_missing", "").split(","))
+    unconfirmed = [d for d in readiness(drill).missing if str(d.pk) not in confirmed]
+    if unconfirmed:
+        names = ", ".join(d.display_name for d in unconfirmed)
+        messages.warning(
+            request,
+            _("Not started: nobody receives the injects of %(names)s. Seat someone for them, or start anyway.")
+            % {"names": names},
+        )
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def drill_to_scenario(request: HttpRequest, pk: int) -> HttpResponse:
+    """After the drill: a new scenario, a draft copy of the version the drill ran."""
+    drill, role = get_drill_for(request.user, pk)
+    if role != Role.COORDINATOR:
+        raise Http404
+    made: list[Any] = []
+    title = request.POST.get("title", "")
+    ok = run_service(
+        request,
+        lambda: made.append(services.drill_to_scenario(drill=drill, by=request.user, title=title)),
+        str(_("A new scenario in draft, copied from the version this drill ran: change it for the next drill.")),
+    )
+    return redirect("scenario_detail", pk=made[0].pk) if ok else _console(drill)
 
 
 @login_required
@@ -121,10 +137,12 @@ def drill_adhoc(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = AdhocInjectForm(request.POST, organisation_id=drill.organisation_id)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return _console(drill)
     data = {**form.cleaned_data, "departments": list(form.cleaned_data["departments"])}
-    _call(request, lambda: services.drill_send_adhoc(drill=drill, by=request.user, **data), str(_("Inject sent.")))
+    run_service(
+        request, lambda: services.drill_send_adhoc(drill=drill, by=request.user, **data), str(_("Inject sent."))
+    )
     return _console(drill)
 
 
@@ -136,10 +154,10 @@ def drill_trigger(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = TriggerForm(request.POST, version_id=drill.scenario_version_id)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return _console(drill)
     event = form.cleaned_data["event"]
-    _call(
+    run_service(
         request,
         lambda: services.drill_trigger_event(drill=drill, event=event, by=request.user),
         str(_("Event triggered.")),
@@ -156,10 +174,12 @@ def drill_message(request: HttpRequest, pk: int) -> HttpResponse:
         return _console(drill)
     form = MessageForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return _console(drill)
     text = form.cleaned_data["text"]
-    _call(request, lambda: services.message_post(drill=drill, by=request.user, text=text), str(_("Message posted.")))
+    run_service(
+        request, lambda: services.message_post(drill=drill, by=request.user, text=text), str(_("Message posted."))
+    )
     return _console(drill)
 
 
@@ -187,28 +207,30 @@ def inject_respond(request: HttpRequest, pk: int, op: str) -> HttpResponse:
     inject = _actionable(request, pk)
     by = request.user
     if op == "acknowledge":
-        _call(request, lambda: services.inject_acknowledge(inject=inject, by=by), str(_("Acknowledged.")))
+        run_service(request, lambda: services.inject_acknowledge(inject=inject, by=by), str(_("Acknowledged.")))
     elif op == "action":
         form = CommentForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            _call(request, lambda: services.inject_log_action(inject=inject, by=by, **data), str(_("Action logged.")))
+            run_service(
+                request, lambda: services.inject_log_action(inject=inject, by=by, **data), str(_("Action logged."))
+            )
         else:
-            messages.error(request, _form_errors(form))
+            messages.error(request, form_errors(form))
     elif op == "forward":
         fwd = ForwardForm(request.POST, organisation_id=inject.drill.organisation_id, exclude_id=inject.department_id)
         if fwd.is_valid():
             data = fwd.cleaned_data
-            _call(request, lambda: services.inject_forward(inject=inject, by=by, **data), str(_("Forwarded.")))
+            run_service(request, lambda: services.inject_forward(inject=inject, by=by, **data), str(_("Forwarded.")))
         else:
-            messages.error(request, _form_errors(fwd))
+            messages.error(request, form_errors(fwd))
     elif op == "resolve":
         res = ResolveForm(request.POST)
         if res.is_valid():
             text = res.cleaned_data["text"]
-            _call(request, lambda: services.inject_resolve(inject=inject, by=by, text=text), str(_("Resolved.")))
+            run_service(request, lambda: services.inject_resolve(inject=inject, by=by, text=text), str(_("Resolved.")))
         else:
-            messages.error(request, _form_errors(res))
+            messages.error(request, form_errors(res))
     else:
         raise Http404
     return _back(request, inject)

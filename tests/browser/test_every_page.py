@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser]
 
 def _label(path: str) -> str:
     """A screenshot name that does not change with the ids of a run."""
-    return re.sub(r"/\d+/", "/", path).strip("/").replace("/", "_") or "home"
+    return re.sub(r"/\d+/", "/", path.split("?")[0]).strip("/").replace("/", "_") or "home"
 
 
 @pytest.fixture
@@ -44,6 +44,8 @@ def test_every_page_renders_cleanly_in_english_and_chinese(live_server, running,
             "/",
             f"/scenarios/{scenario}/",
             "/scenarios/import/",
+            f"/drills/new/?scenario={scenario}",
+            f"/drills/{drill}/setup/",
             f"/drills/{drill}/",
             f"/injects/{inject}/",
         ],

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.forms import JSONField, MultiWidget
 from django.test.client import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from drillops.core.models import AuditEntry
@@ -71,13 +73,14 @@ def build(slug: str) -> AdminWorld:
 
     drill = drills.drill_create(scenario=scenario, name=f"Drill {slug}", by=by)
     roster = drills.roster_add(drill=drill, user=staff.user, department=cs, role=SeatRole.PLAYER, by=by)
+    invitation = drills.invitation_create(drill=drill, by=by, expires_at=timezone.now() + timedelta(days=7))
     drills.drill_start(drill=drill, by=by)
     inject = drills.drill_trigger_event(drill=drill, event=event, by=by)[0]
     notice = Notification.objects.create(user=staff.user, drill=drill, inject=inject, title="New", idempotency_key=slug)
     observation = Observation.objects.create(drill=drill, observer=by, objective=objective, rating=Rating.S)
     finding = Finding.objects.create(drill=drill, kind=FindingKind.IMPROVEMENT, title="Slow first report")
     item = ImprovementItem.objects.create(organisation=org, finding=finding, title="Direct line to risk")
-    world.add(drill, roster, inject, inject.escalation_steps.get(), drill.timeline.first(), notice)
+    world.add(drill, roster, invitation, inject, inject.escalation_steps.get(), drill.timeline.first(), notice)
     world.add(Outbox.objects.filter(drill=drill).order_by("pk").first())
     world.add(observation, finding, item, coordinator, AuditEntry.objects.filter(organisation_id=org.pk).first())
     _after_action(world, scenario, objective, by)

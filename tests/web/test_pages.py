@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _start_and_deliver(drill, coordinator):
-    response = client_for(coordinator).post(reverse("drill_control", args=[drill.pk, "start"]))
+    # Nobody is seated for these departments: the coordinator starts anyway, as the button offers.
+    departments = ",".join(str(d.pk) for d in drill.organisation.departments.all())
+    response = client_for(coordinator).post(
+        reverse("drill_control", args=[drill.pk, "start"]), {"confirm_missing": departments}
+    )
     assert response.status_code == 302
     deliver_due(limit=100)
     drill.refresh_from_db()
@@ -210,26 +214,33 @@ def test_observer_flags_a_timeline_entry_as_an_error(drill, coordinator, observe
     assert Observation.objects.get(drill=drill).timeline_entry == entry
 
 
-def test_new_drill_from_the_scenario_page_opens_its_console(drill, coordinator):
-    url = reverse("drill_new", args=[drill.scenario_version.scenario_id])
-    response = client_for(coordinator).post(url, {"name": "Rehearsal", "time_scale": "60", "scheduled_start": ""})
+def _new_drill(drill, **fields):
+    """The New drill page's form for the drill's scenario, with its version, started by hand."""
+    form = {"scenario": drill.scenario_version.scenario_id, "version": drill.scenario_version_id}
+    return {**form, "start": "manual", "time_scale": "1", **fields}
+
+
+def test_new_drill_opens_its_setup_page(drill, coordinator):
+    response = client_for(coordinator).post(reverse("drill_new"), _new_drill(drill, name="Rehearsal", time_scale="60"))
     made = Drill.objects.get(name="Rehearsal")
-    assert response.status_code == 302 and response["Location"] == reverse("drill_console", args=[made.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("drill_setup", args=[made.pk])
     assert made.time_scale == 60 and made.state == DrillState.SCHEDULED
 
 
 def test_new_drill_in_the_past_or_with_bad_scale_is_refused(drill, coordinator):
-    url = reverse("drill_new", args=[drill.scenario_version.scenario_id])
     client = client_for(coordinator)
-    client.post(url, {"name": "Late", "time_scale": "1", "scheduled_start": "2001-01-01T09:00"})
-    client.post(url, {"name": "Fast", "time_scale": "99999"})
-    client.post(url, {"name": "", "time_scale": "abc"})
+    late = client.post(
+        reverse("drill_new"), _new_drill(drill, name="Late", start="at", scheduled_start="2001-01-01T09:00")
+    )
+    assert late.status_code == 400 and "Give a time in the future" in late.content.decode()
+    assert client.post(reverse("drill_new"), _new_drill(drill, name="Fast", time_scale="99999")).status_code == 400
+    assert client.post(reverse("drill_new"), _new_drill(drill, name="", time_scale="abc")).status_code == 400
     assert set(Drill.objects.values_list("name", flat=True)) == {"Web drill"}
 
 
 def test_scheduled_start_is_read_in_the_organisation_time_zone(drill, coordinator):
-    url = reverse("drill_new", args=[drill.scenario_version.scenario_id])
-    client_for(coordinator).post(url, {"name": "Nine", "time_scale": "1", "scheduled_start": "2099-11-26T09:00"})
+    form = _new_drill(drill, name="Nine", start="at", scheduled_start="2099-11-26T09:00")
+    client_for(coordinator).post(reverse("drill_new"), form)
     start = Drill.objects.get(name="Nine").scheduled_start.astimezone(drill.organisation.tz)
     assert (start.hour, start.minute, str(start.tzinfo)) == (9, 0, "Asia/Shanghai")
 

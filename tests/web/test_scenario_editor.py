@@ -238,7 +238,8 @@ def test_the_page_shows_which_drills_run_which_version(drill, coordinator):
     scenario_id = drill.scenario_version.scenario_id
     body = client_for(coordinator).get(reverse("scenario_detail", args=[scenario_id])).content.decode()
     assert "Web drill" in body and f'href="?version={drill.scenario_version.number}">v1</a>' in body
-    assert f'action="{reverse("drill_new", args=[scenario_id])}"' in body
+    new_drill = f"{reverse('drill_new')}?scenario={scenario_id}&amp;version={drill.scenario_version_id}"
+    assert new_drill in body  # the New drill page, with this version chosen
 
 
 def test_timeline_preview_draws_events_deadlines_and_ladders(drill, coordinator):

@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from drillops.core.api.fields import FreeTextField, UTCDateTimeField
 from drillops.core.api.serializers import BaseModelSerializer
@@ -18,6 +21,8 @@ from drillops.reports.api.common import COORDINATORS, CoordinatedField
 from drillops.reports.models import TAG_MAX_LENGTH, Case, CaseKind, CaseStep, SatisfactionKind
 from drillops.reports.selectors import cases_visible_to, search_cases
 from drillops.reports.services.cases import MAX_STEPS, MAX_TAGS
+from drillops.scenarios.api.serializers import ScenarioSerializer
+from drillops.scenarios.models import TITLE_MAX_LENGTH
 from drillops.timelines.models import Drill
 
 
@@ -73,6 +78,15 @@ class CaseSerializer(BaseModelSerializer):
         return [dict(step) for step in value]
 
 
+class CaseScenarioSerializer(serializers.Serializer):
+    title = serializers.CharField(
+        max_length=TITLE_MAX_LENGTH, required=False, allow_blank=True, default="", help_text="Default: the case's."
+    )
+    default_department = DepartmentOfOrganisationField(
+        required=False, allow_null=True, default=None, help_text="The target of steps that name no department."
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[OpenApiParameter("search", str, description="Words in title, summary, tags or steps")]
@@ -102,3 +116,15 @@ class CaseViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Case) -> None:
         services.case_delete(case=instance, by=self.request.user)
+
+    @extend_schema(request=CaseScenarioSerializer, responses={201: ScenarioSerializer})
+    @action(detail=True, methods=["post"], serializer_class=CaseScenarioSerializer)
+    def scenario(self, request: Request, pk: str | None = None) -> Response:
+        """Start a scenario from the case: one draft event per timestamped step (offset from the
+        first step, the step's department, its first line as the title)."""
+        case = self.get_object()
+        given = CaseScenarioSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        scenario = services.case_to_scenario(case=case, by=request.user, **given.validated_data)
+        body = ScenarioSerializer(scenario, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -3,10 +3,11 @@ audited.
 
 observations: observers' ratings and notes, the coordinator's agreed rating; questionnaires:
 templates, sending, answering; plan: findings, improvement items, progress and reminders;
-publishing: frozen report versions; cases: the case library; proposals: findings proposed from
-the metrics; verification: improvement items re-tested by a later drill."""
+publishing: frozen report versions; cases: the case library, and scenarios started from a case;
+proposals: findings proposed from the metrics; verification: improvement items re-tested by a
+later drill."""
 
-from drillops.reports.services.cases import case_create, case_delete, case_update
+from drillops.reports.services.cases import case_create, case_delete, case_to_scenario, case_update
 from drillops.reports.services.observations import agreed_rating_set, observation_create
 from drillops.reports.services.plan import (
     finding_create,
@@ -36,6 +37,7 @@ __all__ = [
     "agreed_rating_set",
     "case_create",
     "case_delete",
+    "case_to_scenario",
     "case_update",
     "finding_create",
     "finding_delete",

@@ -1,5 +1,5 @@
 """The case library: coordinators record past drills and real incidents, with their resolution
-time, customer satisfaction, tags and timestamped steps."""
+time, customer satisfaction, tags and timestamped steps; a case's steps can start a scenario."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from drillops.core.errors import InvalidInput
 from drillops.departments.models import Department, Organisation
 from drillops.reports.models import SATISFACTION_RANGE, TAG_MAX_LENGTH, Case, CaseKind, CaseStep
 from drillops.reports.services.common import clean_text, clean_title, same_organisation
+from drillops.scenarios import services as scenario_services
+from drillops.scenarios.models import TITLE_MAX_LENGTH, Scenario
 from drillops.timelines.models import Drill
 
 MAX_TAGS = 20
@@ -152,3 +154,57 @@ def case_update(*, case: Case, by: Any, **changes: Any) -> Case:
 def case_delete(*, case: Case, by: Any) -> None:
     record(action="case.delete", obj=case, actor=by, organisation_id=case.organisation_id, data={"title": case.title})
     case.delete()
+
+
+def _step_title(description: str) -> str:
+    """A step's first line as an event title, cut to a title's length (as the MSEL import does)."""
+    first = next((line.strip() for line in description.splitlines() if line.strip()), "")
+    return first[:TITLE_MAX_LENGTH]
+
+
+def _step_targets(steps: list[CaseStep], default_department: Department | None) -> list[Department]:
+    targets: list[Department] = []
+    missing: dict[str, list[str]] = {}
+    for step in steps:
+        department = step.department or default_department
+        if department is None:
+            # Keyed like the case's `steps` list (in sequence order), as the case API shows it.
+            message = str(_("This step names no department: give a department for such steps."))
+            missing[str(step.sequence - 1)] = [message]
+        else:
+            targets.append(department)
+    if missing:
+        raise InvalidInput({"steps": missing})
+    return targets
+
+
+@transaction.atomic
+def case_to_scenario(*, case: Case, by: Any, title: str = "", default_department: Department | None = None) -> Scenario:
+    """A new scenario whose draft version 1 has one event per timestamped step of the case, in
+    order: its offset is the step's time after the first step's, its target the step's department
+    (or `default_department` for a step without one), its title the step's first line and its body
+    the whole step. The case stays as it was; the scenario is written through the scenario services."""
+    steps = list(case.steps.select_related("department").order_by("at", "sequence"))
+    if not steps:
+        raise InvalidInput({"steps": [str(_("The case has no steps to turn into events."))]})
+    same_organisation(case.organisation_id, default_department=default_department)
+    targets = _step_targets(steps, default_department)
+    scenario = scenario_services.scenario_create(
+        organisation=case.organisation,
+        by=by,
+        title=clean_title(title or case.title),
+        description=case.summary,
+    )
+    start = steps[0].at
+    for step, department in zip(steps, targets, strict=True):
+        scenario_services.event_create(
+            scenario=scenario,
+            by=by,
+            title=_step_title(step.description) or case.title[:TITLE_MAX_LENGTH],
+            body=step.description,
+            offset_seconds=int((step.at - start).total_seconds()),
+            departments=[department],
+        )
+    data = {"scenario": scenario.pk, "events": len(steps)}
+    record(action="case.to_scenario", obj=case, actor=by, organisation_id=case.organisation_id, data=data)
+    return scenario

@@ -13,7 +13,7 @@ from drillops.core.api.serializers import BaseModelSerializer
 from drillops.departments.api.serializers import DepartmentField
 from drillops.departments.selectors import users_managed_by
 from drillops.scenarios.api.serializers import ObjectiveSerializer
-from drillops.scenarios.models import TITLE_MAX_LENGTH, Channel
+from drillops.scenarios.models import TITLE_MAX_LENGTH, Channel, ScenarioVersion
 from drillops.scenarios.selectors import objectives_of, scenarios_visible_to
 from drillops.timelines.models import Drill, Inject, InjectCause, InjectStatus, RosterEntry, SeatRole, TimelineEntry
 
@@ -26,8 +26,24 @@ class ScenarioField(serializers.PrimaryKeyRelatedField):
         return scenarios_visible_to(self.context["request"].user)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class VersionField(serializers.PrimaryKeyRelatedField):
+    """A version of a scenario the caller may see; the service checks it is the drill's scenario's
+    and approved."""
+
+    def get_queryset(self) -> Any:
+        return ScenarioVersion.objects.filter(scenario__in=scenarios_visible_to(self.context["request"].user))
+
+
 class DrillSerializer(BaseModelSerializer):
     scenario = ScenarioField(write_only=True)
+    version = VersionField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An approved version of the scenario; by default its latest approved version.",
+    )
     time_scale = serializers.FloatField(min_value=0.001, max_value=3600, required=False, default=1.0)
     scheduled_start = UTCDateTimeField(required=False, allow_null=True)
 
@@ -37,6 +53,7 @@ class DrillSerializer(BaseModelSerializer):
             "id",
             "organisation",
             "scenario",
+            "version",
             "scenario_version",
             "name",
             "state",
@@ -195,5 +212,9 @@ class RosterEntrySerializer(BaseModelSerializer):
 
     class Meta:
         model = RosterEntry
-        fields = ["id", "user", "username", "department", "role", "seat", "attended", "created_at"]
-        read_only_fields = ["attended", "created_at"]
+        fields = ["id", "user", "username", "department", "role", "seat", "attended", "invitation", "created_at"]
+        read_only_fields = ["attended", "invitation", "created_at"]
+
+
+class AttendedSerializer(serializers.Serializer):
+    attended = serializers.BooleanField()

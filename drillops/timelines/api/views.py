@@ -27,6 +27,7 @@ from drillops.timelines import selectors, services
 from drillops.timelines.api.serializers import (
     ActionSerializer,
     AdhocInjectSerializer,
+    AttendedSerializer,
     DrillDetailSerializer,
     DrillSerializer,
     ForwardSerializer,
@@ -38,7 +39,7 @@ from drillops.timelines.api.serializers import (
     TextSerializer,
     TimelineEntrySerializer,
 )
-from drillops.timelines.models import Drill, Inject, InjectStatus
+from drillops.timelines.models import Drill, Inject, InjectStatus, RosterEntry
 
 PLAYERS = frozenset({"coordinator", "staff"})
 
@@ -266,6 +267,34 @@ class DrillViewSet(
             return self._roster_add(request, drill)
         page = self.paginate_queryset(selectors.roster_of(drill))
         return self.get_paginated_response(RosterEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["PATCH"],
+        request=AttendedSerializer,
+        responses={200: RosterEntrySerializer},
+        parameters=[OpenApiParameter("entry_id", int, OpenApiParameter.PATH)],
+    )
+    @extend_schema(
+        methods=["DELETE"], responses={204: None}, parameters=[OpenApiParameter("entry_id", int, OpenApiParameter.PATH)]
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"roster/(?P<entry_id>\d+)",
+        url_name="roster-entry",
+        serializer_class=RosterEntrySerializer,
+    )
+    def roster_entry(self, request: Request, pk: str | None = None, entry_id: str | None = None) -> Response:
+        """PATCH {"attended"} ticks attendance; DELETE takes the person off the roster."""
+        drill = self.get_object()
+        entry = get_object_or_404(RosterEntry.objects.select_related("user"), pk=entry_id, drill=drill)
+        if request.method == "DELETE":
+            services.roster_remove(entry=entry, by=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        given = AttendedSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        entry = services.roster_set_attended(entry=entry, attended=given.validated_data["attended"], by=request.user)
+        return Response(RosterEntrySerializer(entry).data)
 
     def _roster_add(self, request: Request, drill: Drill) -> Response:
         given = RosterEntrySerializer(data=request.data, context=self.get_serializer_context())

@@ -1,5 +1,5 @@
-"""Running drills: drills and rosters, injects with their clocks, escalation steps, the timeline,
-and the engine's records (notifications, outbox, heartbeats)."""
+"""Running drills: drills, rosters and observer invitations, injects with their clocks, escalation
+steps, the timeline, and the engine's records (notifications, outbox, heartbeats)."""
 
 from drillops.timelines.models.drill import (
     Drill,
@@ -26,6 +26,13 @@ from drillops.timelines.models.inject import (
     TimelineEntry,
     overdue_sql,
 )
+from drillops.timelines.models.invitation import (
+    InvitationRefusal,
+    ObserverInvitation,
+    email_domain_of,
+    read_token,
+    sign_token,
+)
 from drillops.timelines.models.records import (
     DispatcherHeartbeat,
     Notification,
@@ -50,7 +57,9 @@ __all__ = [
     "InjectCause",
     "InjectSource",
     "InjectStatus",
+    "InvitationRefusal",
     "Notification",
+    "ObserverInvitation",
     "Outbox",
     "OutboxChannel",
     "OutboxState",
@@ -58,9 +67,12 @@ __all__ = [
     "RosterEntry",
     "SeatRole",
     "TimelineEntry",
+    "email_domain_of",
     "overdue_sql",
+    "read_token",
     "real_delta",
     "real_interval_sql",
+    "sign_token",
     "sql_list",
     "values_of",
 ]

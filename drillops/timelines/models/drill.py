@@ -125,6 +125,14 @@ class RosterEntry(TimeStampedModel):
     role = models.CharField(_("role"), max_length=16, choices=SeatRole.choices, default=SeatRole.PLAYER)
     seat = models.CharField(_("seat"), max_length=200, blank=True)
     attended = models.BooleanField(_("attended"), default=False)
+    invitation = models.ForeignKey(
+        "timelines.ObserverInvitation",
+        verbose_name=_("joined through"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="joins",
+    )
 
     class Meta:
         verbose_name = _("roster entry")

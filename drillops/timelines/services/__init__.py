@@ -2,7 +2,9 @@
 
 drill: control of the drill (create, update, start, pause, resume, finish, stop, ad-hoc, trigger);
 inject: responses (acknowledge, act, forward, resolve) and the comms channel;
-state: ending a drill and cancelling what can no longer happen; roster: who sits where;
+state: ending a drill, cancelling what can no longer happen, the scenario a drill leaves behind;
+roster: who sits where;
+invitation: observer invitation links, joining by them and setting up an account on the spot;
 outbox: retrying or dismissing side effects that gave up."""
 
 from drillops.timelines.services.drill import (
@@ -23,9 +25,16 @@ from drillops.timelines.services.inject import (
     inject_resolve,
     message_post,
 )
+from drillops.timelines.services.invitation import (
+    invitation_confirm,
+    invitation_create,
+    invitation_join,
+    invitation_revoke,
+    invitation_signup,
+)
 from drillops.timelines.services.outbox import outbox_dismiss, outbox_retry
-from drillops.timelines.services.roster import roster_add
-from drillops.timelines.services.state import drill_end, finish_if_done
+from drillops.timelines.services.roster import roster_add, roster_remove, roster_set_attended
+from drillops.timelines.services.state import drill_end, drill_to_scenario, finish_if_done
 
 __all__ = [
     "drill_create",
@@ -36,6 +45,7 @@ __all__ = [
     "drill_send_adhoc",
     "drill_start",
     "drill_stop",
+    "drill_to_scenario",
     "drill_trigger_event",
     "drill_update",
     "finish_if_done",
@@ -43,8 +53,15 @@ __all__ = [
     "inject_forward",
     "inject_log_action",
     "inject_resolve",
+    "invitation_confirm",
+    "invitation_create",
+    "invitation_join",
+    "invitation_revoke",
+    "invitation_signup",
     "message_post",
     "outbox_dismiss",
     "outbox_retry",
     "roster_add",
+    "roster_remove",
+    "roster_set_attended",
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drillops.core.errors import InvalidInput, TransitionNotAllowed
 from drillops.departments.models import Department
-from drillops.scenarios.models import Channel, ConditionKind, Scenario, ScenarioEvent
+from drillops.scenarios.models import Channel, ConditionKind, Scenario, ScenarioEvent, ScenarioVersion, VersionStatus
 from drillops.scenarios.selectors import latest_approved_version
 from drillops.timelines.engine.clock import db_now, lock_drill
 from drillops.timelines.engine.delivery import deliver_ids
@@ -39,6 +39,19 @@ def _check_time_scale(time_scale: Any) -> float:
     return value
 
 
+def _pick_version(scenario: Scenario, version: ScenarioVersion | None) -> ScenarioVersion:
+    if version is None:
+        latest = latest_approved_version(scenario)
+        if latest is None:
+            raise InvalidInput({"scenario": [str(_("The scenario has no approved version."))]})
+        return latest
+    if not isinstance(version, ScenarioVersion) or version.scenario_id != scenario.pk:
+        raise InvalidInput({"version": [str(_("The version is not one of this scenario's."))]})
+    if version.status != VersionStatus.APPROVED:
+        raise InvalidInput({"version": [str(_("Only an approved version can be drilled."))]})
+    return version
+
+
 def _check_start(scheduled_start: datetime | None) -> datetime | None:
     if scheduled_start is not None and (timezone.is_naive(scheduled_start) or scheduled_start < timezone.now()):
         raise InvalidInput({"scheduled_start": [str(_("Give a time in the future, with its time zone."))]})
@@ -52,11 +65,11 @@ def drill_create(
     by: Any,
     time_scale: float = 1.0,
     scheduled_start: datetime | None = None,
+    version: ScenarioVersion | None = None,
 ) -> Drill:
-    """A drill pins the scenario's latest approved version: what runs is what was approved."""
-    version = latest_approved_version(scenario)
-    if version is None:
-        raise InvalidInput({"scenario": [str(_("The scenario has no approved version."))]})
+    """A drill pins one approved version of the scenario (by default its latest): what runs is
+    what was approved, and later versions do not change it."""
+    version = _pick_version(scenario, version)
     clean_name = clean_text(name, "name", max_length=TITLE_MAX)
     scale = _check_time_scale(time_scale)
     _check_start(scheduled_start)

@@ -1,4 +1,5 @@
-"""Ending drills (by hand or by themselves) and cancelling what can no longer happen."""
+"""Ending drills (by hand or by themselves), cancelling what can no longer happen, and the
+scenario a drill leaves for the next one."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
+from drillops.core.errors import DomainError
+from drillops.scenarios import services as scenario_services
+from drillops.scenarios.models import TITLE_MAX_LENGTH, Scenario
 from drillops.timelines.engine.clock import db_now, lock_drill
-from drillops.timelines.engine.trail import state_changed
+from drillops.timelines.engine.trail import audit, state_changed
 from drillops.timelines.models import LIVE_STATUSES, Drill, DrillState, EscalationStep, Inject, InjectStatus
-from drillops.timelines.services.common import refuse
+from drillops.timelines.services.common import clean_text, refuse
 
 _CANCEL_UNREACHABLE = """
 UPDATE timelines_inject w SET status = 'cancelled', cancelled_at = %(at)s, updated_at = %(at)s
@@ -76,3 +80,20 @@ def finish_if_done(*, drill_id: int) -> bool:
         return False
     drill_end(drill=drill, by=None, state=DrillState.FINISHED, automatic=True)
     return True
+
+
+def drill_to_scenario(*, drill: Drill, by: Any, title: str = "") -> Scenario:
+    """After a drill: a new scenario whose draft version 1 copies the version this drill ran (its
+    objectives, events, ladders and conditions), made by the scenario services' clone, to be
+    changed for the next drill."""
+    if not drill.is_over:
+        raise DomainError(str(_("Start a scenario from a drill once it has ended.")))
+    version = drill.scenario_version
+    default = _("%(title)s (after %(drill)s)") % {"title": version.scenario.title, "drill": drill.name}
+    name = clean_text(title, "title", required=False, max_length=TITLE_MAX_LENGTH) or str(default)
+    with transaction.atomic():
+        scenario = scenario_services.scenario_clone(
+            scenario=version.scenario, version=version, by=by, title=name[:TITLE_MAX_LENGTH]
+        )
+        audit("drill.to_scenario", drill, by, drill, {"scenario": scenario.pk, "version": version.pk})
+    return scenario
