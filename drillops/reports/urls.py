@@ -16,4 +16,5 @@ urlpatterns = [
     path("cases/new/", views_cases.case_new, name="case_new"),
     path("cases/<int:pk>/", views_cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/delete/", views_cases.case_delete, name="case_delete"),
+    path("cases/<int:pk>/scenario/", views_cases.case_scenario, name="case_scenario"),
 ]

@@ -157,3 +157,22 @@ def case_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.case_delete(case=case, by=request.user)
     messages.success(request, _("Case deleted."))
     return redirect("case_list")
+
+
+@login_required
+@require_POST
+def case_scenario(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new scenario from the case's steps (reports.services.case_to_scenario), opened in the editor."""
+    case = _case(request, pk)
+    value = request.POST.get("default_department", "")
+    department = Department.objects.filter(organisation_id=case.organisation_id, pk=int(value)).first() if (
+        value.isdigit()) else None  # fmt: skip
+    try:
+        scenario = services.case_to_scenario(case=case, by=request.user, default_department=department)
+    except InvalidInput as exc:
+        form, steps = _forms(request, case, {})
+        problem = " ".join(str(m) for messages in exc.errors.values() for m in messages)
+        return render(request, "reports/case_form.html", {"form": form, "steps": steps, "case": case,
+                                                          "scenario_problem": problem}, status=400)  # fmt: skip
+    messages.success(request, _("A draft scenario was made from the case's steps."))
+    return redirect("scenario_detail", pk=scenario.pk)

@@ -222,3 +222,15 @@ def test_a_case_from_a_drill_of_another_organisation_is_not_offered(loop, coordi
                           ended_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
     page = client_for(coordinator).get(reverse("case_new"), {"drill": theirs.pk})
     assert page.status_code == 200 and "Their drill" not in page.text
+
+
+def test_a_scenario_is_made_from_a_cases_steps_and_a_case_without_steps_is_refused(library, coordinator, risk):
+    from drillops.scenarios.models import Scenario
+
+    client = client_for(coordinator)
+    refused = client.post(reverse("case_scenario", args=[library["none"].pk]))
+    assert refused.status_code == 400 and not Scenario.objects.exists()
+    made = client.post(reverse("case_scenario", args=[library["step"].pk]), {"default_department": risk.pk})
+    scenario = Scenario.objects.get()
+    assert made.status_code == 302 and made["Location"] == reverse("scenario_detail", args=[scenario.pk])
+    assert [e.title for e in scenario.versions.get().events.all()] == ["集体投诉升级到监管"]
