@@ -458,8 +458,8 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("case_detail", "GET"): coordinator_page(200, lambda w: {"pk": w.case.pk}),
     ("case_detail", "POST"): coordinator_page(400, lambda w: {"pk": w.case.pk}),
     ("case_delete", "POST"): coordinator_page(302, lambda w: {"pk": w.case.pk}),
-    # The world's case has no steps: nothing to make a scenario of (400, the page again).
-    ("case_scenario", "POST"): coordinator_page(400, lambda w: {"pk": w.case.pk}),
+    # The matrix's case has a step: the new scenario opens in the editor.
+    ("case_scenario", "POST"): coordinator_page(302, lambda w: {"pk": w.case.pk}),
     ("inject_detail", "GET"): Case(
         expect(200, [C, ST, OI], hidden=[SO, OU, OC], anonymous=302), lambda w: {"pk": w.inject.pk}
     ),
