@@ -58,7 +58,7 @@ class FindingAdmin(ReadOnlyAdmin):
 
 class VerificationInline(ReadOnlyInline):
     model = ItemVerification
-    fields = ("drill", "figure", "baseline", "met", "comparable", "reason", "created_at")
+    fields = ("drill", "figure", "baseline", "met", "comparable", "reason")
     show_change_link = False
 
 
