@@ -7,10 +7,12 @@ from drillops.departments.api.views import DepartmentViewSet, TokenView, UserVie
 from drillops.reports.api.cases import CaseViewSet
 from drillops.reports.api.findings import FindingViewSet
 from drillops.reports.api.plan import ImprovementItemViewSet
+from drillops.reports.api.proposals import ProposalViewSet
 from drillops.reports.api.publishing import ReportVersionViewSet
 from drillops.reports.api.questionnaires import DrillSurveyViewSet, TemplateViewSet
 from drillops.reports.api.report import ReportViewSet
 from drillops.reports.api.scores import ScoreViewSet
+from drillops.reports.api.trends import TrendViewSet
 from drillops.reports.api.views import ObservationViewSet
 from drillops.scenarios.api.views import ObjectiveViewSet, ScenarioEventViewSet, ScenarioViewSet
 from drillops.timelines.api.views import DrillViewSet, InjectViewSet
@@ -25,6 +27,7 @@ router.register("drills", DrillViewSet, basename="drill")
 router.register(r"drills/(?P<drill_pk>\d+)/observations", ObservationViewSet, basename="drill-observation")
 router.register(r"drills/(?P<drill_pk>\d+)/scores", ScoreViewSet, basename="drill-score")
 router.register(r"drills/(?P<drill_pk>\d+)/findings", FindingViewSet, basename="drill-finding")
+router.register(r"drills/(?P<drill_pk>\d+)/proposals", ProposalViewSet, basename="drill-proposal")
 router.register(r"drills/(?P<drill_pk>\d+)/questionnaires", DrillSurveyViewSet, basename="drill-questionnaire")
 router.register(r"drills/(?P<drill_pk>\d+)/report/versions", ReportVersionViewSet, basename="drill-report-version")
 router.register(r"drills/(?P<drill_pk>\d+)/report", ReportViewSet, basename="drill-report")
@@ -32,6 +35,7 @@ router.register("injects", InjectViewSet, basename="inject")
 router.register("improvement-items", ImprovementItemViewSet, basename="improvement-item")
 router.register("questionnaire-templates", TemplateViewSet, basename="questionnaire-template")
 router.register("cases", CaseViewSet, basename="case")
+router.register("trends", TrendViewSet, basename="trend")
 
 app_name = "api"
 urlpatterns = [

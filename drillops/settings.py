@@ -153,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "drillops.reports.tasks.sweep_questionnaires",
         "schedule": float(os.environ.get("QUESTIONNAIRE_SWEEP_EVERY_SECONDS", "600")),
     },
+    # Proposed findings and item verifications of ended drills whose tasks were lost.
+    "sweep-improvement-loop": {
+        "task": "drillops.reports.tasks.sweep_improvement_loop",
+        "schedule": float(os.environ.get("IMPROVEMENT_LOOP_SWEEP_EVERY_SECONDS", "600")),
+    },
 }
 IMPROVEMENT_REMINDER_DAYS = int(os.environ.get("IMPROVEMENT_REMINDER_DAYS", "3"))
 
@@ -262,7 +267,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # A member's role appears in several components (a user, a new user with their link).
-    "ENUM_NAME_OVERRIDES": {"MemberRoleEnum": "drillops.departments.models.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "MemberRoleEnum": "drillops.departments.models.Role",
+        "FindingKindEnum": "drillops.reports.models.FindingKind",
+        "ProposalStateEnum": "drillops.reports.models.ProposalState",
+        "DrillStateEnum": "drillops.timelines.models.DrillState",
+        "ImprovementStatusEnum": "drillops.reports.models.ImprovementStatus",
+    },
 }
 
 # The dispatcher: how long it sleeps at most between looks at the clock, and its lease.

@@ -127,6 +127,25 @@ def _item(w: Any) -> dict[str, Any]:
     return {"pk": w.item.pk}
 
 
+def _proposal(w: Any) -> dict[str, Any]:
+    return {"drill_pk": w.ended.pk, "pk": w.proposal.pk}
+
+
+def _proposal_page(w: Any) -> dict[str, Any]:
+    return {"pk": w.ended.pk, "proposal_pk": w.proposal.pk}
+
+
+def coordinator_page(ok: int, target: Callable[[Any], dict[str, Any]] = lambda w: {}) -> Case:
+    """A page of the after-action loop about one object: its organisation's coordinators; everyone
+    else 404; anonymous visitors go to login."""
+    return Case(expect(ok, [C], hidden=[*NON_COORDINATORS, OC], anonymous=302), target)
+
+
+def coordinators_page(ok: int) -> Case:
+    """A page of the organisation a coordinator runs (trends, the case library)."""
+    return Case(expect(ok, [C, OC], hidden=NON_COORDINATORS, anonymous=302))
+
+
 TEMPLATE_BODY = {"kind": "participant", "title": "T", "questions": [{"kind": "likert", "text": "Clear?"}]}
 ITEM_STAFF = expect(200, [C, ST], forbidden=[OI, OU], hidden=[SO, OC])
 ITEM_WRITE = expect(200, [C], forbidden=[ST, SO, OI, OU], hidden=[OC])
@@ -312,6 +331,11 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("api:case-detail", "PATCH"): coordinators_only(200, lambda w: {"pk": w.case.pk}, lambda w: {"tags": ["投诉"]}),
     ("api:case-detail", "DELETE"): coordinators_only(204, lambda w: {"pk": w.case.pk}),
     ("api:case-scenario", "POST"): coordinators_only(201, lambda w: {"pk": w.case.pk}),
+    ("api:drill-proposal-list", "GET"): coordinators_only(200, _ended),
+    ("api:drill-proposal-refresh", "POST"): coordinators_only(200, _ended),
+    ("api:drill-proposal-accept", "POST"): coordinators_only(200, _proposal),
+    ("api:drill-proposal-drop", "POST"): coordinators_only(200, _proposal),
+    ("api:trend-list", "GET"): Case(ORG_COORDINATORS),
     # The report: coordinators; others who see the drill get 403 until publishing lets the roster read it.
     ("api:drill-report-list", "GET"): Case(
         expect(200, [C], forbidden=[ST, SO, OI], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
@@ -423,6 +447,21 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("observation_create", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("questionnaire_answer", "GET"): Case(expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
     ("questionnaire_answer", "POST"): Case(expect(302, DRILL_SEERS, hidden=[OU, OC], anonymous=302), _drill),
+    # --- the after-action loop: proposed findings, trends, the case library -----------------------
+    # Bare posts: accept as proposed, drop, propose again; a case form left empty is bad input (400).
+    ("drill_proposals", "GET"): coordinator_page(200, lambda w: {"pk": w.ended.pk}),
+    ("proposals_refresh", "POST"): coordinator_page(302, lambda w: {"pk": w.ended.pk}),
+    ("proposal_accept", "POST"): coordinator_page(302, _proposal_page),
+    ("proposal_drop", "POST"): coordinator_page(302, _proposal_page),
+    ("trends", "GET"): coordinators_page(200),
+    ("case_list", "GET"): coordinators_page(200),
+    ("case_new", "GET"): coordinators_page(200),
+    ("case_new", "POST"): coordinators_page(400),
+    ("case_detail", "GET"): coordinator_page(200, lambda w: {"pk": w.case.pk}),
+    ("case_detail", "POST"): coordinator_page(400, lambda w: {"pk": w.case.pk}),
+    ("case_delete", "POST"): coordinator_page(302, lambda w: {"pk": w.case.pk}),
+    # The matrix's case has a step: the new scenario opens in the editor.
+    ("case_scenario", "POST"): coordinator_page(302, lambda w: {"pk": w.case.pk}),
     ("inject_detail", "GET"): Case(
         expect(200, [C, ST, OI], hidden=[SO, OU, OC], anonymous=302), lambda w: {"pk": w.inject.pk}
     ),

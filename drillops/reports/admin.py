@@ -13,7 +13,9 @@ from drillops.reports.models import (
     Case,
     CaseStep,
     Finding,
+    FindingProposal,
     ImprovementItem,
+    ItemVerification,
     Observation,
     Question,
     QuestionnaireTemplate,
@@ -54,14 +56,29 @@ class FindingAdmin(ReadOnlyAdmin):
     inlines = [ImprovementInline]
 
 
+class VerificationInline(ReadOnlyInline):
+    model = ItemVerification
+    fields = ("drill", "figure", "baseline", "met", "comparable", "reason")
+    show_change_link = False
+
+
 @admin.register(ImprovementItem)
 class ImprovementItemAdmin(ReadOnlyAdmin):
     org_path = "organisation"
-    list_display = ("title", "status", "owner_department", "due_date", "reminded_at", "drill", "followed_up_in")
+    list_display = ("title", "status", "owner_department", "due_date", "reminded_at", "drill", "verified_in")
     list_filter = ("status", "organisation", "owner_department")
     search_fields = ("title", "description", "progress_note")
-    list_select_related = ("owner_department", "drill", "followed_up_in")
+    list_select_related = ("owner_department", "drill", "verified_in")
     date_hierarchy = "due_date"
+    inlines = [VerificationInline]
+
+
+@admin.register(FindingProposal)
+class FindingProposalAdmin(ReadOnlyAdmin):
+    org_path = "drill__organisation"
+    list_display = ("drill", "key", "rule", "kind", "state", "figure", "decided_by", "decided_at")
+    list_filter = ("state", "rule", "kind")
+    list_select_related = ("drill", "decided_by")
 
 
 class QuestionInline(ReadOnlyInline):

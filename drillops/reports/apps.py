@@ -21,6 +21,23 @@ def on_drill_state_changed(sender: Any, *, drill_id: int, state: str, **kwargs: 
         log.warning("could not enqueue the questionnaires of drill %s: %s", drill_id, exc)
 
 
+def on_drill_ended_loop(sender: Any, *, drill_id: int, state: str, **kwargs: Any) -> None:
+    """A drill that ends gets its proposed findings; one that finishes (never one that stops)
+    re-tests the organisation's open improvement items. Through Celery; the beat sweep catches up
+    when the broker is down."""
+    from drillops.reports.tasks import refresh_proposals, verify_items
+    from drillops.timelines.models import DrillState
+
+    if state not in (DrillState.FINISHED, DrillState.STOPPED):
+        return
+    tasks = [refresh_proposals, verify_items] if state == DrillState.FINISHED else [refresh_proposals]
+    for task in tasks:
+        try:
+            task.delay(drill_id)
+        except Exception as exc:  # the broker is down: sweep_improvement_loop catches up
+            log.warning("could not enqueue %s of drill %s: %s", task.name, drill_id, exc)
+
+
 def on_organisation_saved(sender: Any, *, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     """A new organisation starts with the default questionnaires."""
     if created and not raw:
@@ -41,4 +58,5 @@ class ReportsConfig(AppConfig):
         from drillops.timelines.signals import drill_state_changed
 
         drill_state_changed.connect(on_drill_state_changed, dispatch_uid="reports.questionnaires_on_end")
+        drill_state_changed.connect(on_drill_ended_loop, dispatch_uid="reports.improvement_loop_on_end")
         post_save.connect(on_organisation_saved, sender=Organisation, dispatch_uid="reports.default_questionnaires")

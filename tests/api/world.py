@@ -65,6 +65,7 @@ class World:
     version: Any = None
     template: Any = None
     case: Any = None
+    proposal: Any = None
 
 
 def _member(org: Organisation, username: str, role: str, department: Department | None = None) -> Any:

@@ -1,6 +1,6 @@
 """The after-action part of the shared world: a finished drill with its roster, the questionnaires
 sent when it ended, a finding, an improvement item owned by customer service, a published report,
-an unsent questionnaire template and a case. Built through the services."""
+a proposed finding, an unsent questionnaire template and a case. Built through the services."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def add_after_action(world: Any) -> None:
         organisation=world.org, by=coord, title="Streamline reporting", owner_department=world.cs, finding=world.finding
     )
     world.version = report_services.report_publish(drill=ended, by=coord)
+    # Its two injects were never answered: the deadlines proposal, at least, is always made.
+    world.proposal = next(p for p in report_services.proposals_refresh(drill=ended) if p.key == "deadlines")
     world.template = report_services.template_create(
         organisation=world.org,
         by=coord,

@@ -83,6 +83,7 @@ def build(slug: str) -> AdminWorld:
     world.add(drill, roster, invitation, inject, inject.escalation_steps.get(), drill.timeline.first(), notice)
     world.add(Outbox.objects.filter(drill=drill).order_by("pk").first())
     world.add(observation, finding, item, coordinator, AuditEntry.objects.filter(organisation_id=org.pk).first())
+    world.add(reports.proposals_refresh(drill=drill)[0])  # its inject's deadline is not met: one at least
     _after_action(world, scenario, objective, by)
     return world
 

@@ -8,21 +8,21 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from drillops.core.api.fields import FreeTextField
+from drillops.core.api.fields import FreeTextField, UTCDateTimeField
 from drillops.core.api.serializers import BaseModelSerializer
 from drillops.core.errors import InvalidInput
 from drillops.departments.api.access import OrganisationScopedMixin
 from drillops.departments.models import Department
 from drillops.reports import services
 from drillops.reports.api.common import COORDINATORS, CoordinatedField
-from drillops.reports.models import PROGRESS_STATUSES, Finding, ImprovementItem, ImprovementStatus
-from drillops.reports.selectors import items_visible_to
+from drillops.reports.models import PROGRESS_STATUSES, Finding, ImprovementItem, ImprovementStatus, ItemVerification
+from drillops.reports.selectors import items_visible_to, verifications_of
 from drillops.timelines.models import Drill
 
 STAFF_OR_COORDINATORS = frozenset({"coordinator", "staff"})
@@ -69,10 +69,38 @@ class ImprovementItemSerializer(BaseModelSerializer):
         model = ImprovementItem
         fields = [
             "id", "organisation", "drill", "finding", "title", "description", "owner_department", "owner",
-            "due_date", "status", "target", "progress_note", "reminded_at", "followed_up_in", "created_at",
+            "due_date", "status", "target", "progress_note", "reminded_at", "followed_up_in", "verified_in",
+            "baseline_figure", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "organisation", "reminded_at", "followed_up_in", "verified_in", "baseline_figure", "created_at",
             "updated_at",
         ]  # fmt: skip
-        read_only_fields = ["organisation", "reminded_at", "followed_up_in", "created_at", "updated_at"]
+
+
+class VerificationSerializer(serializers.ModelSerializer):
+    """One re-test of the item by a later drill: its figure beside the figure before."""
+
+    drill_name = serializers.CharField(source="drill.name", read_only=True)
+    created_at = UTCDateTimeField(read_only=True)
+
+    class Meta:
+        model = ItemVerification
+        fields = [
+            "drill", "drill_name", "figure", "baseline", "target", "met", "comparable", "reason", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ImprovementItemDetailSerializer(ImprovementItemSerializer):
+    verifications = serializers.SerializerMethodField()
+
+    class Meta(ImprovementItemSerializer.Meta):
+        fields = [*ImprovementItemSerializer.Meta.fields, "verifications"]
+
+    @extend_schema_field(VerificationSerializer(many=True))
+    def get_verifications(self, item: ImprovementItem) -> Any:
+        return VerificationSerializer(verifications_of(item), many=True).data
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -92,6 +120,9 @@ class ImprovementItemViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> Any:
         return items_visible_to(self.request.user)
+
+    def get_serializer_class(self) -> Any:
+        return ImprovementItemDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
 
     def _organisation_of(self, data: dict[str, Any]) -> Any:
         """The organisation of the drill or finding it comes from, else the one the caller runs."""

@@ -9,6 +9,7 @@ everything; the report's doors decide who reads them (reports.selectors.can_read
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -18,6 +19,7 @@ from drillops.reports.metrics import facts as _facts
 from drillops.reports.metrics.handoff import handoffs
 from drillops.reports.metrics.records import escalations, flagged_errors, press
 from drillops.reports.metrics.response import (
+    Figures,
     decisions,
     figures_of,
     group_figures,
@@ -28,7 +30,17 @@ from drillops.reports.metrics.targets import TargetResult, evaluate_target, figu
 from drillops.scenarios.targets import Target, TargetError
 from drillops.timelines.models import Drill, DrillState
 
-__all__ = ["TargetResult", "comparable_with", "drill_metrics", "evaluate_target", "figure_for", "is_verifying"]
+__all__ = [
+    "Measured",
+    "TargetResult",
+    "comparable_with",
+    "drill_metrics",
+    "evaluate_target",
+    "figure_for",
+    "is_verifying",
+    "measure",
+    "same_time_scale",
+]
 
 
 def is_verifying(drill: Drill) -> bool:
@@ -37,14 +49,14 @@ def is_verifying(drill: Drill) -> bool:
     return drill.state == DrillState.FINISHED
 
 
+def same_time_scale(drill_a: Drill, drill_b: Drill) -> bool:
+    return math.isclose(drill_a.time_scale, drill_b.time_scale, rel_tol=1e-9)
+
+
 def comparable_with(drill_a: Drill, drill_b: Drill) -> bool:
     """Real seconds are compared only between drills run at the same time scale, and only
     between drills that verify (finished, not stopped)."""
-    return (
-        is_verifying(drill_a)
-        and is_verifying(drill_b)
-        and math.isclose(drill_a.time_scale, drill_b.time_scale, rel_tol=1e-9)
-    )
+    return is_verifying(drill_a) and is_verifying(drill_b) and same_time_scale(drill_a, drill_b)
 
 
 def _drill(facts: _facts.Facts) -> dict[str, Any]:
@@ -80,7 +92,21 @@ def _critical_tasks(facts: _facts.Facts, metrics: dict[str, Any]) -> list[dict[s
     return tasks
 
 
+@dataclass(frozen=True)
+class Measured:
+    """The metrics JSON and what it was computed from, for readers that need the rows behind a
+    figure (proposed findings name the injects and entries that show it)."""
+
+    metrics: dict[str, Any]
+    facts: _facts.Facts
+    figures: list[Figures]
+
+
 def drill_metrics(drill: Drill) -> dict[str, Any]:
+    return measure(drill).metrics
+
+
+def measure(drill: Drill) -> Measured:
     facts = _facts.load(drill)
     figures = figures_of(facts)
     metrics: dict[str, Any] = {
@@ -95,4 +121,4 @@ def drill_metrics(drill: Drill) -> dict[str, Any]:
         "injects": inject_rows(facts, figures),
     }
     metrics["critical_tasks"] = _critical_tasks(facts, metrics)
-    return metrics
+    return Measured(metrics=metrics, facts=facts, figures=figures)

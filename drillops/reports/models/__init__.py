@@ -12,6 +12,7 @@ from drillops.reports.models.plan import (
     ImprovementItem,
     ImprovementStatus,
 )
+from drillops.reports.models.proposals import FindingProposal, ProposalRule, ProposalState
 from drillops.reports.models.publishing import ReportVersion
 from drillops.reports.models.questionnaires import (
     LIKERT_MAX,
@@ -27,6 +28,7 @@ from drillops.reports.models.questionnaires import (
     SurveyPhase,
     TemplateKind,
 )
+from drillops.reports.models.verification import ItemVerification, VerificationReason
 
 __all__ = [
     "LIKERT_MAX",
@@ -46,11 +48,15 @@ __all__ = [
     "CaseStep",
     "Finding",
     "FindingKind",
+    "FindingProposal",
     "ImprovementItem",
     "ImprovementStatus",
     "Invitation",
+    "ItemVerification",
     "Observation",
     "ObservationFlag",
+    "ProposalRule",
+    "ProposalState",
     "Question",
     "QuestionKind",
     "QuestionnaireTemplate",
@@ -60,4 +66,5 @@ __all__ = [
     "Survey",
     "SurveyPhase",
     "TemplateKind",
+    "VerificationReason",
 ]

@@ -131,6 +131,17 @@ class ImprovementItem(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="followed_up_items",
     )
+    # Verification by a later comparable drill (reports.services.verification): the drill whose
+    # figure met the target, and the figure of the drill the item came from, to show both.
+    verified_in = models.ForeignKey(
+        Drill,
+        verbose_name=_("verified in drill"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verified_items",
+    )
+    baseline_figure = models.FloatField(_("figure before"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("improvement item")

@@ -2,9 +2,16 @@
 report, questionnaire results, findings and the plan, published report versions, the case library."""
 
 from drillops.reports.metrics import comparable_with, drill_metrics, is_verifying
-from drillops.reports.selectors.cases import cases_visible_to, search_cases
+from drillops.reports.selectors.cases import cases_visible_to, drills_for_library, first_event_resolution, search_cases
 from drillops.reports.selectors.observations import observations_of, observations_visible
-from drillops.reports.selectors.plan import findings_of, items_coordinated_by, items_visible_to, open_items_for_drill
+from drillops.reports.selectors.plan import (
+    findings_of,
+    items_coordinated_by,
+    items_visible_to,
+    open_items_for_drill,
+    verifications_of,
+)
+from drillops.reports.selectors.proposals import proposals_of, proposals_queryset
 from drillops.reports.selectors.questionnaires import (
     answered_surveys,
     drill_questionnaire_results,
@@ -16,9 +23,12 @@ from drillops.reports.selectors.questionnaires import (
 from drillops.reports.selectors.report import can_read_report, is_published
 from drillops.reports.selectors.scores import latest_ratings, ordinal_alpha, rating_agreement, score_summary
 from drillops.reports.selectors.snapshot import SECTIONS, build_snapshot, snapshot_for, versions_of
+from drillops.reports.selectors.trends import TREND_METRICS, TrendQuery, drill_summary, trends
 
 __all__ = [
     "SECTIONS",
+    "TREND_METRICS",
+    "TrendQuery",
     "answered_surveys",
     "build_snapshot",
     "can_read_report",
@@ -26,7 +36,10 @@ __all__ = [
     "comparable_with",
     "drill_metrics",
     "drill_questionnaire_results",
+    "drill_summary",
+    "drills_for_library",
     "findings_of",
+    "first_event_resolution",
     "is_published",
     "is_verifying",
     "items_coordinated_by",
@@ -37,6 +50,8 @@ __all__ = [
     "open_invitations",
     "open_items_for_drill",
     "ordinal_alpha",
+    "proposals_of",
+    "proposals_queryset",
     "rating_agreement",
     "score_summary",
     "search_cases",
@@ -44,5 +59,7 @@ __all__ = [
     "survey_results",
     "surveys_for",
     "surveys_of",
+    "trends",
+    "verifications_of",
     "versions_of",
 ]

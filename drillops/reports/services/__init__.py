@@ -3,7 +3,9 @@ audited.
 
 observations: observers' ratings and notes, the coordinator's agreed rating; questionnaires:
 templates, sending, answering; plan: findings, improvement items, progress and reminders;
-publishing: frozen report versions; cases: the case library, and scenarios started from a case."""
+publishing: frozen report versions; cases: the case library, and scenarios started from a case;
+proposals: findings proposed from the metrics; verification: improvement items re-tested by a
+later drill."""
 
 from drillops.reports.services.cases import case_create, case_delete, case_to_scenario, case_update
 from drillops.reports.services.observations import agreed_rating_set, observation_create
@@ -17,6 +19,7 @@ from drillops.reports.services.plan import (
     item_update,
     items_remind_due,
 )
+from drillops.reports.services.proposals import proposal_accept, proposal_drop, proposals_refresh
 from drillops.reports.services.publishing import report_publish
 from drillops.reports.services.questionnaires import (
     NotInvited,
@@ -27,6 +30,7 @@ from drillops.reports.services.questionnaires import (
     template_update,
     templates_ensure_defaults,
 )
+from drillops.reports.services.verification import items_verify
 
 __all__ = [
     "NotInvited",
@@ -43,7 +47,11 @@ __all__ = [
     "item_progress",
     "item_update",
     "items_remind_due",
+    "items_verify",
     "observation_create",
+    "proposal_accept",
+    "proposal_drop",
+    "proposals_refresh",
     "questionnaire_answer",
     "questionnaires_send",
     "report_publish",
