@@ -172,6 +172,8 @@ class Stack:
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
         self.logdir.mkdir(parents=True, exist_ok=True)
+        if name == "web" and "STATIC_ROOT" not in self.env:
+            self.collect_static()
         mode = "ab" if name in self.started else "wb"  # a restart appends to this run's log
         self.started.add(name)
         log = open(self.logdir / f"{name}.log", mode)  # noqa: SIM115 - closed with the process
@@ -181,6 +183,14 @@ class Stack:
         )  # fmt: skip
         self.procs[name] = proc
         return proc
+
+    def collect_static(self) -> None:
+        """DEBUG is off, so pages need the hashed files' manifest: collect them once, into a
+        folder of the benchmarks' own (`make run` collects without a manifest)."""
+        self.env = {**self.env, "STATIC_ROOT": str(ROOT / ".data" / "bench-static")}
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True
+        )
 
     def _command(self, name: str) -> list[str]:
         if name == "web":  # gunicorn.conf.py as `make run` uses it; GUNICORN_BIND in env says where
