@@ -84,7 +84,8 @@
     var el = live();
     if (!el || fetching || !window.htmx) return;
     fetching = true;
-    var url = el.getAttribute("data-poll-url") + "?rev=" + encodeURIComponent(rev());
+    var poll = el.getAttribute("data-poll-url");
+    var url = poll + (poll.indexOf("?") < 0 ? "?" : "&") + "rev=" + encodeURIComponent(rev());
     window.htmx.ajax("GET", url, { target: "#live", swap: "outerHTML" }).then(
       function () { fetching = false; }, function () { fetching = false; });
   }
@@ -135,6 +136,7 @@
     });
   }
 
+  state.refetch = fetchFragment;  // for pages that learn of a change the push did not draw
   document.addEventListener("DOMContentLoaded", connect);
   window.addEventListener("pagehide", function () { if (source) source.close(); });
 }());

@@ -17,7 +17,8 @@ from django.db import close_old_connections
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, TimelineEntry
+from drillops.timelines.models import OPEN_STATUSES, Drill, EscalationStep, Inject, TimelineEntry
+from drillops.timelines.selectors import attach_missed
 from drillops.timelines.views import FEED_LIMIT, TIMELINE_LIMIT, counts_of
 from drillops.timelines.visibility import COORDINATOR, OBSERVER, STAFF
 
@@ -25,6 +26,10 @@ from drillops.timelines.visibility import COORDINATOR, OBSERVER, STAFF
 # serves every user, and a CSRF token belongs to one browser).
 CSRF_PLACEHOLDER = "live-csrf-placeholder"
 TABLE_ROLES = frozenset({COORDINATOR, OBSERVER})
+# The inject page's pieces ride along with small batches only; an open inject page that sees its
+# inject change in a larger one (a claim of many deliveries) refetches its part instead.
+DETAIL_INJECTS_MAX = 20
+DETAIL_ENTRIES_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -90,9 +95,10 @@ def _render(
         inject_ids = _claimed_together(drill_id, inject_ids)
     injects = list(
         Inject.objects.filter(drill=drill, pk__in=inject_ids).select_related(
-            "department", "event", "source", "acknowledged_by"
+            "department", "event", "source__department", "acknowledged_by"
         )
     )
+    attach_missed(injects)  # an escalation's card names every department that missed
     entries = list(
         TimelineEntry.objects.filter(drill=drill, pk__gt=entries_after)
         .select_related("actor", "department", "inject")
@@ -142,4 +148,38 @@ def _pieces(
         if entry.kind == "message":
             html = render_to_string("timelines/_comms_message.html", {"m": entry})
             pieces.append(Piece(f"message-{entry.pk}", html, frozenset(roles), language, "messages"))
+    return pieces + _detail_pieces(base, roles, language, injects, entries)
+
+
+def _detail_pieces(
+    base: dict[str, Any], roles: set[str], language: str, injects: Iterable[Inject], entries: Iterable[TimelineEntry]
+) -> list[Piece]:
+    """The inject page's read-only part: its head (state, deadline, escalation; per role, as
+    the page shows coordinators the ladder) and the entries under it."""
+    shown = [i for i in injects if i.delivered_at is not None or roles & {COORDINATOR}]
+    pieces: list[Piece] = []
+    if 0 < len(shown) <= DETAIL_INJECTS_MAX:
+        steps: dict[int, list[EscalationStep]] = {}
+        if roles - {STAFF}:
+            ladder = EscalationStep.objects.filter(inject__in=shown).select_related("target_department")
+            for step in ladder.order_by("inject_id", "position"):
+                steps.setdefault(step.inject_id, []).append(step)
+        for inject in shown:
+            for role in sorted(roles):
+                if role != COORDINATOR and inject.delivered_at is None:
+                    continue
+                context = {
+                    **base,
+                    "role": role,
+                    "i": inject,
+                    "steps": steps.get(inject.pk, []) if role != STAFF else [],
+                }
+                html = render_to_string("timelines/_inject_detail_head.html", context)
+                pieces.append(Piece(f"detail-{inject.pk}", html, frozenset({role}), language, "", inject))
+    notes = [e for e in entries if e.inject_id is not None]
+    if len(notes) <= DETAIL_ENTRIES_MAX:
+        for entry in notes:
+            html = render_to_string("timelines/_inject_history_entry.html", {"e": entry})
+            key, into = f"detail-entry-{entry.pk}", f"detail-entries-{entry.inject_id}"
+            pieces.append(Piece(key, html, frozenset(roles), language, into, entry.inject))
     return pieces
