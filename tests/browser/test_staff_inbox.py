@@ -114,12 +114,40 @@ def _check_layout(page: Any, name: str) -> None:
     assert not layout["small"], (name, layout)
 
 
+def _arrived_by_itself_with_a_tone(page: Any) -> None:
+    page.wait_for_selector("article.inject-card .missed[data-missed='6']", timeout=WAIT_MS)
+    assert page.evaluate("window.__noReload") == "still-here", "the inbox reloaded"
+    assert page.title().startswith("(1) ") and page.inner_text("#inbox-count") == "1"
+    assert page.locator("#inbox-empty").is_hidden()
+    inbox = page.evaluate("() => window.drillopsInbox")
+    assert inbox["arrivals"] >= 1 and inbox["beeps"] >= 1, inbox
+    # Muting is remembered on this browser.
+    assert page.get_attribute("#inbox-sound", "aria-pressed") == "true"
+    page.click("#inbox-sound")
+    page.reload()
+    page.wait_for_selector("#inbox-sound:not([hidden])")
+    assert page.get_attribute("#inbox-sound", "aria-pressed") == "false"
+    assert page.evaluate("() => localStorage.getItem('drillops.inbox.sound')") == "off"
+
+
 def test_staff_inbox_and_inject_page_for_triage(asgi_server, dispatcher, in_browser):  # noqa: F811
     base, world = asgi_server, _world()
     console = f"{base}/drills/{world['drill']}/"
 
     def scenario(browser: Any) -> list[str]:
         errors: list[str] = []
+        # Senior management's inbox is open before anything escalates: the escalation arrives
+        # there by itself, with the tone and the count in the tab title.
+        watcher_context = browser.new_context(viewport={"width": 1366, "height": 860})
+        watcher = watcher_context.new_page()
+        watch_console(watcher, errors)
+        login(watcher, base, "inbox-exec")
+        watcher.goto(console)
+        watcher.wait_for_selector("#inbox-empty")
+        watcher.wait_for_function("() => window.drillopsLive && window.drillopsLive.mode === 'stream'")
+        watcher.click("#inbox-count")  # a gesture on the page: browsers allow sound only after one
+        watcher.evaluate("window.__noReload = 'still-here'")
+        assert not watcher.title().startswith("(")
         for n, (language, width) in enumerate(COMBOS):
             context = browser.new_context(viewport={"width": width, "height": 860 if width > 400 else 800})
             context.add_cookies([{"name": "django_language", "value": language, "url": base}])
@@ -195,6 +223,9 @@ def test_staff_inbox_and_inject_page_for_triage(asgi_server, dispatcher, in_brow
                 _check_layout(exec_page, f"senior management {tag}")
             context.close()
             boss.close()
+            if n == 0:
+                _arrived_by_itself_with_a_tone(watcher)
+        watcher_context.close()
         return errors
 
     errors = in_browser(scenario)

@@ -20,8 +20,10 @@ from drillops.timelines.engine.notify import _with_escalations, audience_of, liv
 from drillops.timelines.live import render
 from drillops.timelines.models import EscalationStep, Inject, InjectCause, InjectStatus
 from drillops.timelines.selectors import attach_missed, escalations_speaking_for, inbox_split
+from tests.asgi_server import asgi_server  # noqa: F401 - a fixture
 
 from ..factories import DepartmentFactory, MembershipFactory, UserFactory
+from .test_live_stream import Stream, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +165,36 @@ def test_the_staff_inbox_counts_what_waits_and_folds_what_is_done(escalated, six
     assert '<span id="inbox-done-count">1</span>' in body
     done = body.index('id="inbox-done"')
     assert body.index(f'data-inject-id="{copy.pk}"') > done
+
+
+def test_the_targets_page_hears_when_a_department_joins_the_escalation_or_answers(
+    asgi_server,  # noqa: F811
+    build_scenario,
+    cs,
+    risk,
+    exec_dept,
+    exec_staff,
+    cs_staff,
+    start_drill,
+):
+    steps = [{"after_seconds": 30, "department": exec_dept.pk, "message": "Nobody answered"}]
+    drill = start_drill(build_scenario([{"departments": [cs, risk], "deadline": 60, "escalations": steps}]))
+    dispatcher.run_once()
+    cs_copy, risk_copy = (Inject.objects.get(drill=drill, department=d) for d in (cs, risk))
+    EscalationStep.objects.filter(inject=cs_copy).update(fire_at=db_now() - timedelta(milliseconds=1))
+    dispatcher.run_once()
+    escalation = Inject.objects.get(drill=drill, cause=InjectCause.ESCALATION)
+    stream = Stream(asgi_server, exec_staff, drill.pk)
+    assert stream.opened.wait(10)
+    key = f"inject-{escalation.pk}"
+    try:
+        # Risk management misses too: it joins the one escalation, which the target sees again.
+        EscalationStep.objects.filter(inject=risk_copy).update(fire_at=db_now() - timedelta(milliseconds=1))
+        dispatcher.run_once()
+        wait_for(lambda: 'data-missed="2"' in stream.html_of(key))
+        assert Inject.objects.filter(drill=drill, cause=InjectCause.ESCALATION).count() == 1
+        # Customer service answers late: the escalation shows it, pushed to the target's page.
+        services.inject_acknowledge(inject=cs_copy, by=cs_staff)
+        wait_for(lambda: "badge acknowledged" in stream.html_of(key))
+    finally:
+        stream.close()
