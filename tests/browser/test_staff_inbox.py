@@ -204,6 +204,17 @@ def test_staff_inbox_and_inject_page_for_triage(asgi_server, dispatcher, in_brow
             detail.screenshot(path=str(SHOTS / f"inject_detail_staff_{tag}.png"), full_page=True)
             if width < 400:
                 _check_layout(detail, f"inject page {tag}")
+            if n == 0:  # resolved on its page: the open inbox folds it away by itself
+                page.evaluate("window.__noReload = 'still-here'")
+                before = int(page.inner_text("#inbox-count"))
+                detail.fill("#res-text", "Statement sent")
+                detail.click("form[action$='/resolve/'] button[type=submit]")
+                page.wait_for_selector(f"#inbox-done article[data-inject-id='{inject_id}']", state="attached")
+                assert page.evaluate("window.__noReload") == "still-here", "the inbox reloaded"
+                assert int(page.inner_text("#inbox-count")) == before - 1
+                assert page.title().startswith(f"({before - 1}) ")
+                assert page.locator("#inbox-done").is_visible() and page.inner_text("#inbox-done-count") == "1"
+                assert page.locator(f"#inbox-done article[data-inject-id='{inject_id}']").is_hidden()  # folded
 
             # Senior management: ONE escalation, naming the six departments that missed.
             boss = browser.new_context(viewport={"width": width, "height": 860})
