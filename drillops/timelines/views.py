@@ -224,9 +224,16 @@ def drill_stream(request: HttpRequest, pk: int) -> HttpResponse:
         "departments": sorted(scope.departments),
         "language": getattr(request, "LANGUAGE_CODE", "") or "en",
         "rev": seen[:20],
+        "inject": _inject_page(request.GET.get("inject", "")),
         "entries_after": TimelineEntry.objects.filter(drill=drill).aggregate(last=Max("id"))["last"] or 0,
     }
     return response
+
+
+def _inject_page(value: str) -> int:
+    """An inject page's stream names its inject: only that page gets the page's own pieces (what
+    it may see of them is still its scope's to decide)."""
+    return int(value) if value.isdigit() and len(value) < 12 else 0
 
 
 @never_cache

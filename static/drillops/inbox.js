@@ -154,7 +154,8 @@
   function onPatch(event) {
     var live = document.querySelector("#live.detail-live");
     if (live) {
-      // A change of this inject in a batch too large to carry the page's own piece: fetch it.
+      // A change of this inject that came without the page's own piece (the stream did not know
+      // this page yet, or a server without inject pages): fetch the part.
       var id = live.dataset.inject, parts = (event.detail && event.detail.parts) || [];
       var mine = parts.some(function (p) { return p.key === "inject-" + id; });
       var drawn = parts.some(function (p) { return p.key === "detail-" + id; });

@@ -117,7 +117,8 @@
     if (source) source.close();
     errors = 0;
     state.mode = "connecting";
-    source = new EventSource(el.getAttribute("data-stream-url") + "?rev=" + encodeURIComponent(rev()));
+    var stream = el.getAttribute("data-stream-url");
+    source = new EventSource(stream + (stream.indexOf("?") < 0 ? "?" : "&") + "rev=" + encodeURIComponent(rev()));
     source.addEventListener("open", function () {
       errors = 0; state.mode = "stream"; stopPolling();
     });

@@ -64,6 +64,12 @@ LAYOUT = """() => {
 }"""
 
 
+# The keys of the pieces pushed to a page (live.js announces every patch).
+RECORD_KEYS = """() => { window.__keys = [];
+  document.addEventListener('drillops:live', e => (e.detail.parts || []).forEach(p => window.__keys.push(p.key)));
+}"""
+
+
 def _world() -> dict[str, Any]:
     org = OrganisationFactory(name="Inbox Insurance", slug="inbox-insurance", time_zone="Asia/Shanghai")
     six = [DepartmentFactory(organisation=org, code=c, name=n, name_zh=z) for c, n, z in SIX]
@@ -195,10 +201,12 @@ def test_staff_inbox_and_inject_page_for_triage(asgi_server, dispatcher, in_brow
             detail.goto(f"{base}/injects/{inject_id}/")
             detail.wait_for_function("() => window.drillopsLive && window.drillopsLive.mode === 'stream'")
             detail.evaluate("window.__noReload = 'still-here'")
+            detail.evaluate(RECORD_KEYS)
             detail.fill("#act-text", "Draft statement, not sent yet")
             page.click(f"article[data-inject-id='{inject_id}'] .btn-ack")  # acknowledged from the inbox
             detail.wait_for_selector(f"[data-live-key='detail-{inject_id}'][data-status=acknowledged]", timeout=WAIT_MS)
             assert detail.evaluate("window.__noReload") == "still-here", "the inject page reloaded"
+            assert f"detail-{inject_id}" in detail.evaluate("() => window.__keys"), "not pushed"
             assert detail.input_value("#act-text") == "Draft statement, not sent yet"
             assert detail.locator("#ack-card").is_hidden()
             detail.screenshot(path=str(SHOTS / f"inject_detail_staff_{tag}.png"), full_page=True)

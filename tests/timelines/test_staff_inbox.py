@@ -5,7 +5,12 @@ pushed as its own pieces and can be fetched alone."""
 
 from __future__ import annotations
 
+import http.client
+import threading
+import time
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -110,7 +115,7 @@ def test_the_pushed_escalation_card_and_inject_page_name_the_six_departments(esc
     wanted = {("staff", "en"), ("coordinator", "en")}
     # What the stream's render thread does, inside the test's transaction (render_changes would
     # also close the thread's connection, here the test's own).
-    out = render._render(drill.pk, {escalation.pk}, False, 0, wanted)
+    out = render._render(drill.pk, {escalation.pk}, False, 0, wanted, frozenset({escalation.pk}))
     pieces = {(p.key, next(iter(p.roles))): p for p in out.pieces if len(p.roles) == 1}
     card = pieces[(f"inject-{escalation.pk}", "staff")].html
     head = pieces[(f"detail-{escalation.pk}", "staff")].html
@@ -119,8 +124,13 @@ def test_the_pushed_escalation_card_and_inject_page_name_the_six_departments(esc
         assert all(d.name in html for d in six)
         assert "---" not in html and "Nobody answered" in html
     assert "data-deadline=" in card  # its own deadline counts down
-    # The entries under an inject come as pieces for the inject page's history list.
-    assert any(p.list.startswith("detail-entries-") for p in out.pieces)
+    # The entries under an inject come as pieces for the inject page's history list, and the
+    # inject page's pieces are for that page only.
+    assert any(p.list == f"detail-entries-{escalation.pk}" for p in out.pieces)
+    assert {p.page for p in out.pieces if p.key.startswith("detail-")} == {escalation.pk}
+    assert {p.page for p in out.pieces if not p.key.startswith("detail-")} == {0}
+    consoles_only = render._render(drill.pk, {escalation.pk}, False, 0, wanted)
+    assert not any(p.key.startswith("detail-") for p in consoles_only.pieces)
 
 
 def test_a_forwarded_body_shows_the_note_and_the_original_apart(escalated, cs, risk, cs_staff):
@@ -198,3 +208,39 @@ def test_the_targets_page_hears_when_a_department_joins_the_escalation_or_answer
         wait_for(lambda: "badge acknowledged" in stream.html_of(key))
     finally:
         stream.close()
+
+
+class PageStream(Stream):
+    """The stream as one inject's page opens it: its URL names the inject."""
+
+    def __init__(self, base: str, user: Any, drill_id: int, inject_id: int) -> None:
+        client = Client()
+        client.force_login(user)
+        rev = (redis_client().get(live_rev_key(drill_id)) or b"0").decode()
+        parts = urlsplit(base)
+        self.conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        path = reverse("drill_stream", args=[drill_id]) + f"?inject={inject_id}&rev={rev}"
+        self.conn.request("GET", path, headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"})
+        self.response = self.conn.getresponse()
+        self.events = []
+        self.opened = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self.response.status == 200 and self.opened.wait(10)
+
+
+def test_only_the_inject_page_gets_its_own_pieces(asgi_server, escalated, exec_staff, six, cs_staff):  # noqa: F811
+    drill, escalation = escalated
+    detail = PageStream(asgi_server, exec_staff, drill.pk, escalation.pk)
+    console = Stream(asgi_server, exec_staff, drill.pk)
+    assert console.opened.wait(10)
+    try:
+        copy = Inject.objects.get(drill=drill, department=six[0], cause=InjectCause.SCHEDULED)
+        services.inject_acknowledge(inject=copy, by=cs_staff)  # the escalation is drawn again
+        key = f"inject-{escalation.pk}"
+        wait_for(lambda: key in detail.piece_keys() and key in console.piece_keys())
+        wait_for(lambda: "badge acknowledged" in detail.html_of(f"detail-{escalation.pk}"))
+        time.sleep(0.5)
+        assert not any(k.startswith("detail-") for k in console.piece_keys())
+    finally:
+        detail.close()
+        console.close()
