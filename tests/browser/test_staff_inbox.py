@@ -240,6 +240,11 @@ def test_staff_inbox_and_inject_page_for_triage(asgi_server, dispatcher, in_brow
             exec_page.screenshot(path=str(SHOTS / f"inbox_escalation_{tag}.png"), full_page=True)
             if width < 400:
                 _check_layout(exec_page, f"senior management {tag}")
+            exec_page.click("article.inject-card .actions a[href*='/injects/']")
+            exec_page.wait_for_selector("#live.detail-live .missed[data-missed='6']")
+            exec_page.screenshot(path=str(SHOTS / f"inject_detail_escalation_{tag}.png"), full_page=True)
+            if width < 400:
+                _check_layout(exec_page, f"senior management's inject page {tag}")
             context.close()
             boss.close()
             if n == 0:
