@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -110,9 +110,11 @@ def empty_tables() -> None:
 def build_scenario(
     *, departments: int, events: int, offsets: Iterable[int], deadline: int | None = None,
     escalations: list[dict[str, Any]] | None = None, members: int = 0,
+    event_fields: Callable[[int], dict[str, Any]] | None = None,
 ) -> tuple[Any, list[Any]]:  # fmt: skip
     """An organisation with `departments`, and an approved scenario of `events` events, each for
-    every department (bulk inserts, so 100,000 rows take seconds)."""
+    every department (bulk inserts, so 100,000 rows take seconds). `event_fields(n)`: more fields
+    of event n (0-based), set here because an approved version's events can no longer change."""
     from django.contrib.auth import get_user_model
 
     from drillops.departments.models import Department, Membership, Organisation, Role
@@ -133,7 +135,8 @@ def build_scenario(
     made = ScenarioEvent.objects.bulk_create(
         (
             ScenarioEvent(version=version, sequence=n + 1, title=f"Bench event {n + 1}", offset_seconds=offsets[n],
-                          response_deadline_seconds=deadline, escalations=ladder)
+                          response_deadline_seconds=deadline, escalations=ladder,
+                          **(event_fields(n) if event_fields else {}))
             for n in range(events)
         ),
         batch_size=5000,

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from drillops.reports.charts.report import department_label
 from drillops.reports.formatting import duration_text, figure_text
 from drillops.reports.forms_proposals import ProposalAcceptForm
+from drillops.reports.models import ImprovementStatus, ObservationFlag
 from drillops.reports.selectors import can_read_report
+from drillops.timelines.models import DrillState
 
 register = template.Library()
 
@@ -101,3 +103,15 @@ def report_link(context: Any, drill: Any, css: str = "") -> str:
 @register.filter
 def get_flags(flags: dict[int, list[str]], entry_id: int) -> list[str]:
     return flags.get(entry_id, [])
+
+
+CHOICES: dict[str, Any] = {"flag": ObservationFlag, "state": DrillState, "status": ImprovementStatus}
+
+
+@register.filter
+def label(value: str | None, kind: str) -> str:
+    """A stored choice of the report's JSON (a flag, a drill state, an item's status) in words."""
+    try:
+        return str(CHOICES[kind](value).label)
+    except (KeyError, ValueError):
+        return str(value or "—")
