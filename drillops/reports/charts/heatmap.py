@@ -25,6 +25,16 @@ class Cell:
     count: int
 
 
+def compact(seconds: float) -> str:
+    """A duration short enough for a small cell: 45s, 11.2min, 2.5h (the tooltip and the table
+    beside the map give it in words)."""
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f}".removesuffix(".0") + "min"
+    return f"{seconds / 3600:.1f}".removesuffix(".0") + "h"
+
+
 def _shade(share: float) -> str:
     r, g, b = (round(c + (h - c) * share) for c, h in zip(COLD, HOT, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
@@ -46,9 +56,11 @@ def heat_map(
     medians = [c.median for c in cells if c.median is not None]
     low, high = (min(medians), max(medians)) if medians else (0.0, 0.0)
     left, top = 92, 34
-    size = min(96.0, (WIDTH - left - 6) / len(shown))
+    size = max(56.0, min(96.0, (WIDTH - left - 6) / len(shown)))  # many departments: a wider map
+    width = max(WIDTH, round(left + size * len(shown) + 6))
     height = round(top + size * len(shown) + 8, 1)
-    svg = Svg(WIDTH, height, label, "chart heat-map")
+    font = min(FONT_SIZE, round(size * 0.26))
+    svg = Svg(width, height, label, "chart heat-map")
     for index, (_pk, name) in enumerate(shown):
         svg.text(round(left + size * (index + 0.5), 1), top - 10, name, size=FONT_SIZE, anchor="middle", fill=MUTED)
         svg.text(left - 8, round(top + size * (index + 0.5) + 5, 1), name, size=FONT_SIZE, anchor="end", fill=MUTED)
@@ -64,8 +76,8 @@ def heat_map(
             tip = f"{source_name} → {destination_name}: {format_value(cell.median)} (n={cell.count})"
             svg.add('<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#fff"><title>{}</title></rect>',
                     x, y, size, size, _shade(share), tip)  # fmt: skip
-            svg.text(round(x + size / 2, 1), round(y + size / 2, 1), format_value(cell.median), size=FONT_SIZE - 1,
+            svg.text(round(x + size / 2, 1), round(y + size / 2, 1), compact(cell.median), size=font,
                      anchor="middle", fill=ink)  # fmt: skip
-            svg.text(round(x + size / 2, 1), round(y + size / 2 + 18, 1), f"n={cell.count}", size=FONT_SIZE - 3,
+            svg.text(round(x + size / 2, 1), round(y + size / 2 + font + 3, 1), f"n={cell.count}", size=font - 2,
                      anchor="middle", fill=ink)  # fmt: skip
     return svg.done()
