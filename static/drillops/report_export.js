@@ -17,6 +17,8 @@
           percent.textContent = job.progress + " %";
           if (job.status === "done") {
             done.hidden = false;
+            box.querySelector("[data-export-building]").hidden = true;
+            box.querySelector("[data-export-ready]").hidden = false;
             box.setAttribute("data-state", "done");
           } else if (job.status === "failed") {
             failed.textContent = job.message || "";

@@ -1,6 +1,7 @@
 """The after-action report page in the browser: English and Chinese, on a desktop (1366 px) and a
 phone (390 px), with its charts drawn, no sideways scroll and no console error (CSP); the timeline
-filtered to what observers flagged. Screenshots go to DRILLOPS_SHOTS_DIR for people to look at."""
+filtered to what observers flagged; a background export's progress bar offering the file when the
+task is done. Screenshots go to DRILLOPS_SHOTS_DIR for people to look at."""
 
 from __future__ import annotations
 
@@ -45,11 +46,30 @@ def _visit(browser: Any, base: str, drill: int, language: str, size: str, errors
         page.locator(".timeline-filters button[type=submit]").click()
         page.wait_for_url("**flagged=on**")
         seen["flagged"] = page.inner_text("#timeline-count")
+        if language == "en":  # the background export (every timeline is "long" here): its progress bar
+            response = page.goto(f"{base}/drills/{drill}/report/export/xlsx/")
+            seen["export_status"] = response.status if response else None
+            page.wait_for_selector("[data-export-job][data-state=done] [data-export-file]")
+            page.screenshot(path=str(SHOTS / "report_export_done_phone_en.png"), full_page=True)
+            seen["export_file"] = page.get_attribute("[data-export-file]", "href")
+            seen["export_text"] = page.inner_text("[data-export-job]")
     page.context.close()
     return seen
 
 
-def test_the_report_page_in_both_languages_on_a_desktop_and_a_phone(live_server, report, in_browser):
+@pytest.fixture
+def background_exports(settings: Any) -> Any:
+    from drillops.celery import app
+
+    settings.REPORT_EXPORT_ASYNC_ENTRIES = 1
+    app.conf.task_always_eager = True  # the task runs when the request's job is committed
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_the_report_page_in_both_languages_on_a_desktop_and_a_phone(
+    live_server, report, background_exports, in_browser
+):
     base = live_server.url
 
     def scenario_run(browser: Any) -> dict[str, Any]:
@@ -69,3 +89,5 @@ def test_the_report_page_in_both_languages_on_a_desktop_and_a_phone(live_server,
     assert "Customer Service (cs) → Risk Management (risk)" in en["text"]
     assert "演练总结报告：March drill" in zh["text"] and "客户服务部 (cs) → 风险管理部 (risk)" in zh["text"]
     assert en["flagged"] == "1 entry" and zh["flagged"] == "1 条记录"
+    assert en["export_status"] == 202 and en["export_file"].endswith("/file/")
+    assert "The XLSX file is ready." in en["export_text"] and "being built" not in en["export_text"]
