@@ -113,10 +113,11 @@ def _job(request: HttpRequest, pk: int, job_pk: int) -> ReportExport:
 @require_GET
 def report_export_status(request: HttpRequest, pk: int, job_pk: int) -> JsonResponse:
     job = _job(request, pk, job_pk)
-    body: dict[str, Any] = {"status": job.state, "progress": job.progress}
-    if job.state == "done":
+    state = services.job_state(job)
+    body: dict[str, Any] = {"status": state, "progress": job.progress}
+    if state == "done":
         body["url"] = _urls(job)["file_url"]
-    if job.state == "failed":
+    if state == "failed":
         body["message"] = _("The export could not be built. Try again; if it fails again, tell an administrator.")
     return JsonResponse(body)
 

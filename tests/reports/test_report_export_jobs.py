@@ -97,3 +97,15 @@ def test_a_failed_build_says_so_and_the_next_request_starts_again(
         assert client.get(url, {"format": "pdf"}).status_code == 202
     assert client.get(url, {"format": "pdf"}).status_code == 200
     assert ReportExport.objects.filter(state=ExportState.DONE).count() == 1
+
+
+def test_a_job_lost_with_its_worker_reads_as_failed(rw: ReportWorld, client: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = ReportExport.objects.create(drill=rw.drill, format="pdf", audience="coordinator", language="en")
+    ReportExport.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    client.force_login(rw.users["coordinator"])
+    status = client.get(f"/drills/{rw.drill.pk}/report/exports/{job.pk}/").json()
+    assert status["status"] == "failed" and "Try again" in status["message"]

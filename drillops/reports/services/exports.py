@@ -56,6 +56,14 @@ def export_job_for(*, view: ReportView, fmt: str, language: str, by: Any) -> Rep
     return job
 
 
+def job_state(job: ReportExport) -> str:
+    """running, done or failed; a job still running after LOST_AFTER was lost with its worker and
+    counts as failed (the next request starts another)."""
+    if job.state == ExportState.RUNNING and job.created_at < timezone.now() - LOST_AFTER:
+        return ExportState.FAILED
+    return job.state
+
+
 def job_file(job: ReportExport) -> ExportFile | None:
     if job.state != ExportState.DONE or job.content is None:
         return None
