@@ -57,7 +57,9 @@ def test_the_xlsx_and_the_csv_hold_the_json_exports_timeline_and_tables(rw: Repo
     assert book.sheetnames[0] == "EXERCISE 演练" and book["EXERCISE 演练"]["A1"].value == MARK
     assert MARK in book.properties.title
     read = [["" if v is None else v for v in row] for row in book["Timeline"].iter_rows(min_row=2, values_only=True)]
-    assert read == timeline  # the formula-like message stays text
+    assert read == timeline
+    texts = [c for row in book["Timeline"].iter_rows(min_row=2) for c in row if c.value == FORMULA_TEXT]
+    assert texts and all(c.data_type == "s" for c in texts)  # text, never a formula a spreadsheet would run
     departments = list(book["Departments"].iter_rows(min_row=2, values_only=True))
     figures = document["report"]["metrics"]["response"]["departments"]
     assert [(r[0], r[1], r[2]) for r in departments] == [
