@@ -75,12 +75,12 @@ def build_drill(entries_wanted: int) -> tuple[Any, dict[str, int]]:
     per_event = 30  # fewer entries than an event of ten departments makes here: the loop stops at the count
     events = max(1, entries_wanted // per_event)
 
-    def fields(n: int) -> dict[str, Any]:
-        """Every fifth event expects a decision; every tenth, from the third, is a press question."""
-        return {"is_decision": n % 5 == 0, **({"channel": "press"} if n % 10 == 2 else {})}
+    def fields(sequence: int) -> dict[str, Any]:
+        """Every fifth event a decision, every tenth from the third a press question."""
+        return {"is_decision": sequence % 5 == 1, **({"channel": "press"} if sequence % 10 == 3 else {})}
 
     scenario, depts = build_scenario(
-        departments=DEPARTMENTS, events=events, offsets=[n * 10 for n in range(events)], event_fields=fields
+        departments=DEPARTMENTS, events=events, offsets=[n * 10 for n in range(events)], fields=fields
     )
     drill = services.drill_create(scenario=scenario, name="report bench", by=coordinator())
     t0 = timezone.now() - timedelta(hours=12)
