@@ -68,7 +68,6 @@ def drill_report(request: HttpRequest, pk: int) -> HttpResponse:
     query.pop("page", None)
     context.update(
         form=form, page=page, flags=flags_by_entry(view), query=query.urlencode(),
-        version_query=f"?version={view.version.number}" if view.version and view.role == "coordinator" else "",
         proposals=proposals_of(drill) if view.live else None, formats=FORMATS,
     )  # fmt: skip
     return render(request, "reports/report.html", context, status=200 if valid else 400)
