@@ -282,6 +282,10 @@ DISPATCHER_BATCH_SIZE = int(os.environ.get("DISPATCHER_BATCH_SIZE", "500"))
 DISPATCHER_LEASE_SECONDS = float(os.environ.get("DISPATCHER_LEASE_SECONDS", "10"))
 
 EXERCISE_MARK = "EXERCISE / 演练"
+# A report export of a timeline longer than this is built by a Celery task (202 while it runs);
+# a finished export of the live draft is served again for this long.
+REPORT_EXPORT_ASYNC_ENTRIES = int(os.environ.get("REPORT_EXPORT_ASYNC_ENTRIES", "2000"))
+REPORT_EXPORT_FRESH_SECONDS = int(os.environ.get("REPORT_EXPORT_FRESH_SECONDS", "300"))
 
 # Live updates (timelines.live): server-sent events held by the ASGI server, one Redis
 # subscription per web process. Per process: how many open pages it holds at most (more get a

@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 
 from drillops.departments import services as department_services
 from drillops.reports import services as report_services
+from drillops.reports.models import ReportExport
 from drillops.scenarios import services as scenario_services
 from drillops.timelines import services as drill_services
 
@@ -133,6 +134,10 @@ def _proposal(w: Any) -> dict[str, Any]:
 
 def _proposal_page(w: Any) -> dict[str, Any]:
     return {"pk": w.ended.pk, "proposal_pk": w.proposal.pk}
+
+
+def _export_job(w: Any) -> dict[str, Any]:
+    return {"pk": w.ended.pk, "job_pk": w.export_job.pk}
 
 
 def coordinator_page(ok: int, target: Callable[[Any], dict[str, Any]] = lambda w: {}) -> Case:
@@ -340,6 +345,10 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("api:drill-report-list", "GET"): Case(
         expect(200, [C], forbidden=[ST, SO, OI], hidden=[OU, OC]), lambda w: {"drill_pk": w.drill.pk}
     ),
+    # Exports: the published report for the roster, the live draft for coordinators (a short timeline: 200).
+    ("api:drill-report-export", "GET"): Case(
+        expect(200, DRILL_SEERS, hidden=[OU, OC]), _ended, lambda w: {"format": "csv"}
+    ),
     # --- API: injects -------------------------------------------------------------------------------
     ("api:inject-detail", "GET"): Case(expect(200, [C, ST, OI], hidden=[SO, OU, OC]), lambda w: {"pk": w.inject.pk}),
     ("api:inject-acknowledge", "POST"): inject_act(200),
@@ -454,6 +463,16 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("proposal_accept", "POST"): coordinator_page(302, _proposal_page),
     ("proposal_drop", "POST"): coordinator_page(302, _proposal_page),
     ("trends", "GET"): coordinators_page(200),
+    # The report page and its exports: whoever sees the drill once it is published (coordinators always).
+    ("drill_report", "GET"): Case(
+        expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), lambda w: {"pk": w.ended.pk}
+    ),
+    ("report_export", "GET"): Case(
+        expect(200, DRILL_SEERS, hidden=[OU, OC], anonymous=302), lambda w: {"pk": w.ended.pk, "fmt": "csv"}
+    ),
+    # A background export is read by readers of its own audience (here the coordinators'; still running).
+    ("report_export_status", "GET"): coordinator_page(200, _export_job),
+    ("report_export_file", "GET"): coordinator_page(202, _export_job),
     ("case_list", "GET"): coordinators_page(200),
     ("case_new", "GET"): coordinators_page(200),
     ("case_new", "POST"): coordinators_page(400),
@@ -556,6 +575,7 @@ def matrix_world(db: Any, settings: Any) -> World:
     world.review = review
     step = {"at": timezone.now() - timedelta(days=1), "department": world.cs, "description": "Complaint call"}
     report_services.case_update(case=world.case, by=coordinator, steps=[step])
+    world.export_job = ReportExport.objects.create(drill=world.ended, format="csv", audience=C, language="en")
     world.invitation = drill_services.invitation_create(
         drill=world.drill, by=coordinator, expires_at=timezone.now() + timedelta(days=7)
     )

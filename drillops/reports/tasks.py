@@ -82,3 +82,9 @@ def sweep_improvement_loop() -> int:
         if untested.exists():
             done += verify_items(drill.pk)
     return done
+
+
+@shared_task(acks_late=True)
+def build_report_export(job_id: int) -> str:
+    """A report export too long for one request (reports.services.export_job_run)."""
+    return services.export_job_run(job_id)

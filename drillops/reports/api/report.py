@@ -1,21 +1,49 @@
-"""GET /api/v1/drills/{id}/report/: the drill's metrics as JSON (DESIGN.md, "Metrics, precisely").
-Who reads it is reports.selectors.can_read_report, the report's one rule."""
+"""GET /api/v1/drills/{id}/report/: the drill's metrics as JSON (DESIGN.md, "Metrics, precisely"), and
+GET .../report/export/?format=pdf|xlsx|csv|json: the report as a file. Who reads it is
+reports.selectors.can_read_report, the report's one rule; what an export holds for the reader is
+reports.selectors.report_view (coordinators the live draft, the roster a published version).
+
+DRF reserves `format` for its renderers; settings turn that URL override off (URL_FORMAT_OVERRIDE
+None), so `?format=` reaches the export, which answers with the file itself (200), or 202
+{"status", "progress", "job"} while a long one is being built (repeat the same GET to get it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from drillops.core.errors import InvalidInput
 from drillops.departments.api.access import MEMBERS
+from drillops.reports.exports import FORMATS
+from drillops.reports.exports.outcome import export_or_job, file_response
+from drillops.reports.models import ReportExport
 from drillops.reports.selectors import can_read_report, drill_metrics
+from drillops.reports.selectors.report_view import ReportUnavailable, report_view
 from drillops.timelines import selectors as drill_selectors
 from drillops.timelines.api.views import DrillRolesMixin
+
+EXPORT_PARAMETERS = [
+    OpenApiParameter("format", str, enum=list(FORMATS), required=True, description="pdf, xlsx, csv or json"),
+    OpenApiParameter(
+        "version",
+        int,
+        description="A published version (default: the live draft for coordinators, "
+        "the latest published version for everyone else)",
+    ),
+]
+EXPORT_RESPONSES = {
+    (200, "application/octet-stream"): OpenApiTypes.BINARY,
+    202: OpenApiResponse(OpenApiTypes.OBJECT, description='{"status", "progress", "job"}: being built'),
+}
 
 
 @extend_schema(parameters=[OpenApiParameter("drill_pk", int, OpenApiParameter.PATH, description="Drill id")])
@@ -25,7 +53,7 @@ class ReportViewSet(DrillRolesMixin, viewsets.GenericViewSet):
     critical tasks against their targets. Durations in real and scenario seconds."""
 
     # Whoever may see the drill gets past here; can_read_report then answers 403 or lets them read.
-    action_roles = {"list": MEMBERS}
+    action_roles = {"list": MEMBERS, "export": MEMBERS}
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -35,3 +63,31 @@ class ReportViewSet(DrillRolesMixin, viewsets.GenericViewSet):
         if not can_read_report(request.user, drill):
             raise PermissionDenied()
         return Response(drill_metrics(drill))
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses=EXPORT_RESPONSES)
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The report as a file marked EXERCISE / 演练: PDF (summary, charts, findings, plan, at most
+        300 key or flagged timeline entries), XLSX (one sheet per table, the whole timeline), CSV
+        (the whole timeline), JSON (this report's metrics JSON, the rest of the report, the whole
+        timeline). A timeline of more than 2,000 entries is built in the background: 202 until done."""
+        drill, _role = drill_selectors.visible_drill(request.user, kwargs.get("drill_pk"))
+        if drill is None:
+            raise NotFound()
+        fmt = request.query_params.get("format", "")
+        if fmt not in FORMATS:
+            raise InvalidInput({"format": [_("Choose pdf, xlsx, csv or json.")]})
+        number = request.query_params.get("version") or None
+        if number is not None and not (number.isdigit() and int(number) >= 1):
+            raise InvalidInput({"version": [_("A version number, e.g. 1.")]})
+        try:
+            view = report_view(request.user, drill, int(number) if number else None)
+        except ReportUnavailable as exc:
+            raise (NotFound() if exc.status == 404 else PermissionDenied()) from exc
+        if view is None:
+            raise NotFound()
+        outcome = export_or_job(view, fmt, request.user)
+        if isinstance(outcome, ReportExport):
+            body = {"status": outcome.state, "progress": outcome.progress, "job": outcome.pk}
+            return Response(body, status=status.HTTP_202_ACCEPTED)
+        return file_response(outcome)

@@ -2,6 +2,7 @@
 improvement plan, published report versions, and the case library."""
 
 from drillops.reports.models.cases import SATISFACTION_RANGE, TAG_MAX_LENGTH, Case, CaseKind, CaseStep, SatisfactionKind
+from drillops.reports.models.exports import ExportFormat, ExportState, ReportExport
 from drillops.reports.models.observations import RATING_ORDER, AgreedRating, Observation, ObservationFlag, Rating
 from drillops.reports.models.plan import (
     OPEN_ITEM_STATUSES,
@@ -46,6 +47,8 @@ __all__ = [
     "Case",
     "CaseKind",
     "CaseStep",
+    "ExportFormat",
+    "ExportState",
     "Finding",
     "FindingKind",
     "FindingProposal",
@@ -61,6 +64,7 @@ __all__ = [
     "QuestionKind",
     "QuestionnaireTemplate",
     "Rating",
+    "ReportExport",
     "ReportVersion",
     "SatisfactionKind",
     "Survey",

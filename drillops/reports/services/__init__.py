@@ -8,6 +8,7 @@ proposals: findings proposed from the metrics; verification: improvement items r
 later drill."""
 
 from drillops.reports.services.cases import case_create, case_delete, case_to_scenario, case_update
+from drillops.reports.services.exports import export_job_for, export_job_run, job_file, job_state
 from drillops.reports.services.observations import agreed_rating_set, observation_create
 from drillops.reports.services.plan import (
     finding_create,
@@ -39,6 +40,8 @@ __all__ = [
     "case_delete",
     "case_to_scenario",
     "case_update",
+    "export_job_for",
+    "export_job_run",
     "finding_create",
     "finding_delete",
     "finding_update",
@@ -48,6 +51,8 @@ __all__ = [
     "item_update",
     "items_remind_due",
     "items_verify",
+    "job_file",
+    "job_state",
     "observation_create",
     "proposal_accept",
     "proposal_drop",
