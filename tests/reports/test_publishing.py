@@ -101,3 +101,12 @@ def test_the_roster_reads_the_reports_figures_once_it_is_published(world: World,
     assert client_as("staff_target").get(url).status_code == 200
     assert client_as("observer_invited").get(url).json()["drill"]["id"] == drill.pk
     assert client_as("observer_uninvited").get(url).status_code == 404
+    # What the roster reads is the published version, frozen: its metrics as they were published.
+    published = ReportVersion.objects.get(drill=drill)
+    published.snapshot["metrics"]["drill"]["id"] = -1  # a mark only the stored version carries
+    ReportVersion.objects.filter(pk=published.pk).update(snapshot=published.snapshot)
+    assert client_as("staff_target").get(url).json()["drill"]["id"] == -1
+    assert client_as("coordinator").get(url).json()["drill"]["id"] == drill.pk  # the live figures
+    assert client_as("coordinator").get(url + "?version=1").json()["drill"]["id"] == -1
+    assert client_as("staff_target").get(url + "?version=2").status_code == 404
+    assert client_as("staff_target").get(url + "?version=x").status_code == 400

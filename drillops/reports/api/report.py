@@ -26,8 +26,8 @@ from drillops.departments.api.access import MEMBERS
 from drillops.reports.exports import FORMATS
 from drillops.reports.exports.outcome import export_or_job, file_response
 from drillops.reports.models import ReportExport
-from drillops.reports.selectors import can_read_report, drill_metrics
-from drillops.reports.selectors.report_view import ReportUnavailable, report_view
+from drillops.reports.selectors import drill_metrics
+from drillops.reports.selectors.report_view import ReportUnavailable, ReportView, report_view
 from drillops.timelines import selectors as drill_selectors
 from drillops.timelines.api.views import DrillRolesMixin
 
@@ -55,28 +55,13 @@ class ReportViewSet(DrillRolesMixin, viewsets.GenericViewSet):
     # Whoever may see the drill gets past here; can_read_report then answers 403 or lets them read.
     action_roles = {"list": MEMBERS, "export": MEMBERS}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        drill, _role = drill_selectors.visible_drill(request.user, kwargs.get("drill_pk"))
+    def _view(self, request: Request, drill_pk: Any) -> ReportView:
+        """The report as this reader may read it (reports.selectors.report_view, the same for the
+        page, the exports and this API): 404 for a drill they may not see or a version that does
+        not exist, 403 before it is published to them, 400 for a version that is not a number."""
+        drill, _role = drill_selectors.visible_drill(request.user, drill_pk)
         if drill is None:
             raise NotFound()
-        if not can_read_report(request.user, drill):
-            raise PermissionDenied()
-        return Response(drill_metrics(drill))
-
-    @extend_schema(parameters=EXPORT_PARAMETERS, responses=EXPORT_RESPONSES)
-    @action(detail=False, methods=["get"])
-    def export(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        """The report as a file marked EXERCISE / 演练: PDF (summary, charts, findings, plan, at most
-        300 key or flagged timeline entries), XLSX (one sheet per table, the whole timeline), CSV
-        (the whole timeline), JSON (this report's metrics JSON, the rest of the report, the whole
-        timeline). A timeline of more than 2,000 entries is built in the background: 202 until done."""
-        drill, _role = drill_selectors.visible_drill(request.user, kwargs.get("drill_pk"))
-        if drill is None:
-            raise NotFound()
-        fmt = request.query_params.get("format", "")
-        if fmt not in FORMATS:
-            raise InvalidInput({"format": [_("Choose pdf, xlsx, csv or json.")]})
         number = request.query_params.get("version") or None
         if number is not None and not (number.isdigit() and int(number) >= 1):
             raise InvalidInput({"version": [_("A version number, e.g. 1.")]})
@@ -86,6 +71,29 @@ class ReportViewSet(DrillRolesMixin, viewsets.GenericViewSet):
             raise (NotFound() if exc.status == 404 else PermissionDenied()) from exc
         if view is None:
             raise NotFound()
+        return view
+
+    @extend_schema(parameters=EXPORT_PARAMETERS[1:], responses={200: OpenApiTypes.OBJECT})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Coordinators: the metrics as they stand now (or of a published `version`); everyone else on
+        the roster: those of the latest published version, as it was published."""
+        view = self._view(request, kwargs.get("drill_pk"))
+        return Response(drill_metrics(view.drill) if view.live else view.snapshot.get("metrics", {}))
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses=EXPORT_RESPONSES)
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The report as a file marked EXERCISE / 演练: PDF (summary, charts, findings, plan, at most
+        300 key or flagged timeline entries), XLSX (one sheet per table, the whole timeline), CSV
+        (the whole timeline), JSON (this report's metrics JSON, the rest of the report, the whole
+        timeline). A timeline of more than 2,000 entries is built in the background: 202 until done."""
+        fmt = request.query_params.get("format", "")
+        if fmt not in FORMATS:
+            drill, _role = drill_selectors.visible_drill(request.user, kwargs.get("drill_pk"))
+            if drill is None:
+                raise NotFound()
+            raise InvalidInput({"format": [_("Choose pdf, xlsx, csv or json.")]})
+        view = self._view(request, kwargs.get("drill_pk"))
         outcome = export_or_job(view, fmt, request.user)
         if isinstance(outcome, ReportExport):
             body = {"status": outcome.state, "progress": outcome.progress, "job": outcome.pk}
