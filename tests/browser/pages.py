@@ -1,0 +1,52 @@
+"""The pages each demo role reaches, for the walks that visit every page (rendering, words,
+accessibility). One list, so a new page is added once and every walk visits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Ids:
+    drill: int
+    scenario: int
+    inject: int
+    case: int
+
+
+def pages_while_running(ids: Ids) -> dict[str, list[str]]:
+    """Username -> paths, while the drill runs ("" is the anonymous visitor)."""
+    d, s = ids.drill, ids.scenario
+    return {
+        "": ["/accounts/login/"],
+        "coordinator": [
+            "/",
+            "/scenarios/",
+            "/scenarios/new/",
+            f"/scenarios/{s}/",
+            f"/scenarios/{s}/diff/",
+            "/scenarios/import/",
+            f"/drills/new/?scenario={s}",
+            f"/drills/{d}/setup/",
+            f"/drills/{d}/",
+            f"/injects/{ids.inject}/",
+            "/people/",
+            "/trends/",
+            "/cases/",
+            "/cases/new/",
+            f"/cases/{ids.case}/",
+            "/accounts/password/",
+        ],
+        "cs": ["/", f"/drills/{d}/", f"/injects/{ids.inject}/", "/accounts/password/"],
+        "observer": ["/", f"/drills/{d}/"],
+    }
+
+
+def pages_after_the_end(ids: Ids) -> dict[str, list[str]]:
+    """Username -> paths once the drill has finished (questionnaires sent, findings proposed)."""
+    d = ids.drill
+    return {
+        "coordinator": [f"/drills/{d}/", f"/drills/{d}/proposals/"],
+        "cs": [f"/drills/{d}/questionnaire/"],
+        "observer": [f"/drills/{d}/", f"/drills/{d}/questionnaire/"],
+    }
