@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from django import template
 
+from drillops.core.glossary import duration_text
+
 register = template.Library()
 
 DEMO_START = datetime(2000, 1, 1, 9, 0, 0)
@@ -35,14 +37,10 @@ def clock_at_nine(seconds: int | float | None) -> str:
 
 @register.filter
 def seconds_human(seconds: int | float | None) -> str:
-    """A deadline or delay: 90 -> 1m 30s, 600 -> 10m."""
+    """A deadline or delay in the reader's units: 90 -> "1 min 30 s" / "1 分钟 30 秒"."""
     if seconds is None or seconds == "":
         return "—"
-    seconds = int(seconds)
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
-    return " ".join(p for p in parts if p) or "0s"
+    return duration_text(int(seconds))
 
 
 @register.filter
