@@ -5,6 +5,7 @@ reader of Chinese would meet it; returns the problems found as readable lines (e
 
 - axe-core (vendored in static/vendor/axe-core/, test-only: evaluated into the page by the test,
   never referenced by a template) with every violation of impact serious or critical;
+- keyboard: the first controls Tab reaches each show a focus ring;
 - width: nothing scrolls sideways (`scrollWidth <= innerWidth`), naming the widest offenders;
 - words (Chinese pages only): visible English text, placeholders, labels and titles that are not
   on ALLOWED_WORDS (proper nouns, the demo's usernames and codes, "EXERCISE"). Text inside an
@@ -134,6 +135,31 @@ _TEXTS = """() => {
 }"""
 
 
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  // Not :focus itself: the focus is inside the browser's own controls (a date input's picker button).
+  if (!el || el === document.body || !el.matches(':focus')) return null;
+  const style = getComputedStyle(el);
+  const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+  let name = el.tagName.toLowerCase();
+  if (el.id) name += '#' + el.id;
+  else if (el.classList.length) name += '.' + [...el.classList].join('.');
+  return {name, ring, text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30)};
+}"""
+
+
+def focus_problems(page: Any, presses: int = 16) -> list[str]:
+    """Tab through the first controls: each one the keyboard reaches shows a focus ring."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    problems = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        found = page.evaluate(_FOCUSED)
+        if found and not found["ring"]:
+            problems.append(f"focus: no visible focus ring on {found['name']} ({found['text']!r})")
+    return sorted(set(problems))
+
+
 def axe_problems(page: Any) -> list[str]:
     """Every axe-core violation of impact serious or critical on the page as it stands."""
     if not page.evaluate("() => !!window.axe"):
@@ -178,8 +204,9 @@ def words_problems(page: Any) -> list[str]:
 
 
 def check_page(page: Any, language: str, *, width: bool = True) -> list[str]:
-    """axe (serious/critical), sideways scrolling (when `width`), and on Chinese pages English text."""
-    problems = axe_problems(page)
+    """axe (serious/critical), a focus ring on the first controls the keyboard reaches, sideways
+    scrolling (when `width`), and on Chinese pages English text."""
+    problems = axe_problems(page) + focus_problems(page)
     if width:
         problems += width_problems(page)
     if language.startswith("zh"):

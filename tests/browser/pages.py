@@ -1,5 +1,5 @@
-"""The pages each demo role reaches, for the walks that visit every page (rendering, words,
-accessibility). One list, so a new page is added once and every walk visits it."""
+"""The pages each demo role reaches, for the walk that checks every page's words and accessibility
+(test_words_and_access.py with a11y.check_page): a new page is added here and gets checked."""
 
 from __future__ import annotations
 
