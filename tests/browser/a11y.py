@@ -45,6 +45,7 @@ ALLOWED_WORDS = frozenset(
         "MB",
         "HH",
         "MM",
+        "SS",
         "all",  # the MSEL import's keyword for "every department", quoted beside its Chinese one
         # The demo's organisation name, its usernames and department codes (what people type).
         "Huaxia",

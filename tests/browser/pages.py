@@ -12,6 +12,7 @@ class Ids:
     scenario: int
     inject: int
     case: int
+    draft: int  # a draft scenario: its page has the editor's forms
 
 
 def pages_while_running(ids: Ids) -> dict[str, list[str]]:
@@ -25,6 +26,7 @@ def pages_while_running(ids: Ids) -> dict[str, list[str]]:
             "/scenarios/new/",
             f"/scenarios/{s}/",
             f"/scenarios/{s}/diff/",
+            f"/scenarios/{ids.draft}/",
             "/scenarios/import/",
             f"/drills/new/?scenario={s}",
             f"/drills/{d}/setup/",
@@ -50,3 +52,12 @@ def pages_after_the_end(ids: Ids) -> dict[str, list[str]]:
         "cs": [f"/drills/{d}/questionnaire/"],
         "observer": [f"/drills/{d}/", f"/drills/{d}/questionnaire/"],
     }
+
+
+def forms_opened_in_place(ids: Ids) -> list[tuple[str, str, str]]:
+    """(username, path, what to click): forms that htmx opens inside a page, checked once open."""
+    draft = f"/scenarios/{ids.draft}/"
+    return [
+        ("coordinator", draft, ".edit-event >> nth=0"),  # an event with its escalation ladder
+        ("coordinator", draft, "#objectives .btn.small >> nth=0"),  # an objective with its critical tasks
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -14,12 +15,13 @@ from django.core.management import call_command
 
 from drillops.reports import services as report_services
 from drillops.reports.models import Case
+from drillops.scenarios import services as scenario_services
 from drillops.timelines import services
 from drillops.timelines.models import Drill
 
 from .a11y import check_page
 from .conftest import PASSWORD, SHOTS, login, watch_console
-from .pages import Ids, pages_after_the_end, pages_while_running
+from .pages import Ids, forms_opened_in_place, pages_after_the_end, pages_while_running
 
 pytestmark = [pytest.mark.browser]
 PHONE = {"width": 390, "height": 844}
@@ -46,14 +48,19 @@ def drill_zh(transactional_db: Any) -> Ids:
     )
     case = Case.objects.filter(organisation=drill.organisation).order_by("id").first()
     assert case is not None
-    return Ids(drill=drill.pk, scenario=drill.scenario_version.scenario_id, inject=inject.pk, case=case.pk)
+    draft = scenario_services.scenario_clone(scenario=drill.scenario_version.scenario, by=coordinator, title="演练草稿")
+    return Ids(
+        drill=drill.pk, scenario=drill.scenario_version.scenario_id, inject=inject.pk, case=case.pk, draft=draft.pk
+    )
 
 
 def _label(username: str, path: str) -> str:
     return f"{username or 'anonymous'} {path}"
 
 
-def _walk(browser: Any, base: str, visits: dict[str, list[str]], tag: str) -> dict[str, list[str]]:
+def _walk(
+    browser: Any, base: str, visits: dict[str, list[str]], tag: str, clicks: Sequence[tuple[str, str, str]] = ()
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for username, paths in visits.items():
         page = browser.new_context(viewport=PHONE).new_page()
@@ -74,6 +81,15 @@ def _walk(browser: Any, base: str, visits: dict[str, list[str]], tag: str) -> di
                 name = re.sub(r"\W+", "_", f"{tag}_{username}_{path}").strip("_")
                 page.screenshot(path=str(SHOTS / f"a11y_{name}.png"), full_page=True)
             found[_label(username, path)] = problems
+        for who, path, selector in clicks:
+            if who != username:
+                continue
+            page.goto(base + path)
+            page.click(selector)
+            page.wait_for_timeout(600)  # the form swapped in by htmx
+            problems = check_page(page, LANGUAGE) + [f"console: {e}" for e in errors]
+            errors.clear()
+            found[f"{_label(username, path)} → {selector}"] = problems
         page.context.close()
     return found
 
@@ -85,7 +101,8 @@ def _waived(label: str) -> str | None:
 
 def test_every_chinese_phone_page_is_translated_fits_and_passes_axe(live_server, drill_zh, in_browser):
     base, ids = live_server.url, drill_zh
-    found = in_browser(lambda browser: _walk(browser, base, pages_while_running(ids), "running"))
+    walk = pages_while_running(ids)
+    found = in_browser(lambda browser: _walk(browser, base, walk, "running", forms_opened_in_place(ids)))
 
     drill = Drill.objects.get(pk=ids.drill)
     coordinator = drill.roster.get(role="controller").user
