@@ -19,7 +19,7 @@ def pages_while_running(ids: Ids) -> dict[str, list[str]]:
     """Username -> paths, while the drill runs ("" is the anonymous visitor)."""
     d, s = ids.drill, ids.scenario
     return {
-        "": ["/accounts/login/"],
+        "": ["/accounts/login/", "/accounts/set-password/not-a-user/not-a-token/"],
         "coordinator": [
             "/",
             "/scenarios/",
