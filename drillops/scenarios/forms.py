@@ -11,8 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from drillops.core.glossary import step_label
 from drillops.core.errors import InvalidInput
+from drillops.core.glossary import step_label
 from drillops.departments.models import Department, Role
 from drillops.scenarios.models import (
     TITLE_MAX_LENGTH,
