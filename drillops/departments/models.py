@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from drillops.core import glossary
 from drillops.core.models import TimeStampedModel
 
 
@@ -87,9 +88,9 @@ class Department(TimeStampedModel):
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", _("Coordinator")
-    STAFF = "staff", _("Department staff")
-    OBSERVER = "observer", _("Observer")
+    COORDINATOR = "coordinator", glossary.ROLE_COORDINATOR
+    STAFF = "staff", glossary.ROLE_STAFF
+    OBSERVER = "observer", glossary.ROLE_OBSERVER
 
 
 class Membership(TimeStampedModel):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from drillops.core.errors import InvalidInput
+from drillops.core.glossary import step_label
 from drillops.departments.models import Department, Role
 from drillops.scenarios.models import (
     TITLE_MAX_LENGTH,
@@ -176,7 +177,8 @@ class EventForm(forms.Form):
     def step_rows(self) -> list[dict[str, Any]]:
         """The ladder's fields, one dict per step, for the template."""
         return [
-            {"number": i + 1, **{part: self[f"step-{i}-{part}"] for part in STEP_PARTS}} for i in range(self.step_count)
+            {"number": i + 1, "name": step_label(i + 1), **{part: self[f"step-{i}-{part}"] for part in STEP_PARTS}}
+            for i in range(self.step_count)
         ]
 
     def _steps(self) -> list[dict[str, Any]]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from drillops.core.glossary import duration_text
 from drillops.core.models import TimeStampedModel
 from drillops.departments.models import Department, Organisation
 
@@ -165,8 +167,23 @@ class Channel(models.TextChoices):
 
 
 class ConditionKind(models.TextChoices):
-    AFTER_RESOLVED = "after_resolved", _("N seconds after another event is resolved")
+    AFTER_RESOLVED = "after_resolved", _("After another event is resolved")
     IF_NOT_ACKNOWLEDGED = "if_not_acknowledged", _("Only if another event was not acknowledged by its deadline")
+
+
+def condition_text(kind: str, sequence: int | None, title: str = "", delay_seconds: int | None = 0) -> str:
+    """A condition in words, its numbers filled in: "1 min after #6 Crisis meeting is resolved"."""
+    event = f"#{sequence} {title}".strip() if sequence is not None else "?"
+    if kind == ConditionKind.AFTER_RESOLVED:
+        if delay_seconds:
+            return gettext("%(delay)s after %(event)s is resolved") % {
+                "delay": duration_text(delay_seconds),
+                "event": event,
+            }
+        return gettext("When %(event)s is resolved") % {"event": event}
+    if kind == ConditionKind.IF_NOT_ACKNOWLEDGED:
+        return gettext("Only if %(event)s was not acknowledged by its deadline") % {"event": event}
+    return str(kind)
 
 
 class ScenarioEvent(TimeStampedModel):
@@ -226,6 +243,13 @@ class ScenarioEvent(TimeStampedModel):
     @property
     def is_conditional(self) -> bool:
         return bool(self.condition_kind)
+
+    @property
+    def condition_text(self) -> str:
+        target = self.condition_event
+        if not self.condition_kind or target is None:
+            return ""
+        return condition_text(self.condition_kind, target.sequence, target.title, self.condition_delay_seconds)
 
 
 class EventAttachment(TimeStampedModel):

@@ -19,7 +19,14 @@ from drillops.departments.models import Department, Role
 from drillops.scenarios import services
 from drillops.scenarios.diff import VersionDiff, version_diff
 from drillops.scenarios.forms import as_clock
-from drillops.scenarios.models import TITLE_MAX_LENGTH, Channel, ConditionKind, Objective, Scenario, ScenarioEvent
+from drillops.scenarios.models import (
+    TITLE_MAX_LENGTH,
+    Channel,
+    Objective,
+    Scenario,
+    ScenarioEvent,
+    condition_text,
+)
 from drillops.scenarios.views import coordinator_scenario, page_context, target_text
 
 MOVES: dict[str, tuple[Any, Any]] = {
@@ -108,8 +115,7 @@ def _value_text(name: str, value: Any, names: dict[str, str], departments: dict[
     if name == "objective":
         return str(_("Objective %(n)d") % {"n": value})
     if name == "condition":
-        kind = ConditionKind(value["kind"]).label if value["kind"] in ConditionKind.values else value["kind"]
-        return f"{kind}: #{value['event']} (+{as_clock(value['delay_seconds'])})"
+        return condition_text(value["kind"], value["event"], "", value["delay_seconds"])
     if name == "critical_tasks":
         return "\n".join(
             t["title"] + (f" · {target_text(t['target'], departments)}" if t.get("target") else "") for t in value

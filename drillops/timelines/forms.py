@@ -47,7 +47,12 @@ class MessageForm(forms.Form):
 
 
 class TriggerForm(forms.Form):
-    event = forms.ModelChoiceField(label=_("Scenario event"), queryset=ScenarioEvent.objects.none())
+    # The console shows this select without a <label>: its accessible name comes with the widget.
+    event = forms.ModelChoiceField(
+        label=_("Scenario event"),
+        queryset=ScenarioEvent.objects.none(),
+        widget=forms.Select(attrs={"aria-label": _("Scenario event")}),
+    )
 
     def __init__(self, *args: Any, version_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from drillops.core.glossary import duration_text
 from drillops.departments.models import Department, Membership
 from drillops.scenarios.models import ScenarioEvent, ScenarioVersion
 from drillops.scenarios.selectors import events_of
@@ -20,21 +21,6 @@ from drillops.timelines.models import Drill, RosterEntry, SeatRole, real_delta
 # A deadline shorter than this in real time leaves people no time to read, let alone answer.
 SHORT_REAL_SECONDS = 30
 RECEIVING_SEATS = (SeatRole.PLAYER, SeatRole.DEPUTY)
-
-
-def duration_text(seconds: float) -> str:
-    """A duration in words: 216 -> "3 min 36 s", 4320 -> "1 h 12 min", 0.5 -> "0.5 s"."""
-    if seconds < 10 and round(seconds, 1) != round(seconds):
-        return _("%(n)s s") % {"n": f"{seconds:.1f}"}
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [
-        _("%(n)s h") % {"n": hours} if hours else "",
-        _("%(n)s min") % {"n": minutes} if minutes else "",
-        _("%(n)s s") % {"n": secs} if secs or not total else "",
-    ]
-    return " ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)

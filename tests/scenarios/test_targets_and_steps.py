@@ -136,8 +136,8 @@ def test_the_scenario_page_shows_a_steps_own_deadline_and_the_critical_tasks_tar
     tasks = [{"title": "Report", "target": _handoff(world)}, {"title": "Meet deadlines", "target": _share(world)}]
     services.objective_update(objective=world.draft_objective, by=coordinator, critical_tasks=tasks)
     page = client_for(coordinator).get(reverse("scenario_detail", args=[world.draft.pk])).content.decode()
-    assert "escalation deadline 1m 30s" in page
-    assert "Hand-off latency, median: Customer Service → Risk Management ≤ 10m" in page
+    assert "escalation deadline 1 min 30 s" in page
+    assert "Hand-off latency, median: Customer Service → Risk Management ≤ 10 min" in page
     assert "Share of deadlines met: Customer Service ≥ 90%" in page
 
 

@@ -76,7 +76,7 @@ def test_scenario_page_shows_msel_with_offsets_clock_and_ladder(drill, coordinat
     body = client_for(coordinator).get(url).content.decode()
     assert "T+00:00:00" in body and "09:00:00" in body
     assert "T+01:00:00" in body and "10:00:00" in body
-    assert "Risk Management" in body and "5m" in body
+    assert "Risk Management" in body and "5 min" in body
 
 
 def test_players_cannot_read_the_msel(drill, cs_staff):

@@ -182,7 +182,7 @@ def test_objective_with_a_measured_critical_task(draft, coordinator, cs, risk):
         ("Hand the complaint on", {"metric": "handoff_p50", "op": "<=", "value": 600.0, "from": cs.pk, "to": risk.pk}),
         ("Log it", None),
     ]
-    assert "Customer Service → Risk Management ≤ 10m" in answer.content.decode()
+    assert "Customer Service → Risk Management ≤ 10 min" in answer.content.decode()
     data["task-0-to"] = str(cs.pk)  # a hand-off to itself
     refused = client.post(reverse("scenario_objective_edit", args=[draft.pk, objective.pk]), data, **HX)
     assert refused.status_code == 400 and "from one department to another" in refused.content.decode()

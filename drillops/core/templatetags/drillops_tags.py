@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from drillops.core.glossary import duration_text
+from drillops.core.quoting import split_quoted
 
 register = template.Library()
 
@@ -35,14 +41,10 @@ def clock_at_nine(seconds: int | float | None) -> str:
 
 @register.filter
 def seconds_human(seconds: int | float | None) -> str:
-    """A deadline or delay: 90 -> 1m 30s, 600 -> 10m."""
+    """A deadline or delay in the reader's units: 90 -> "1 min 30 s" / "1 分钟 30 秒"."""
     if seconds is None or seconds == "":
         return "—"
-    seconds = int(seconds)
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
-    return " ".join(p for p in parts if p) or "0s"
+    return duration_text(int(seconds))
 
 
 @register.filter
@@ -51,3 +53,17 @@ def epoch_ms(value: datetime | None) -> str:
     if not isinstance(value, datetime):
         return ""
     return str(int(value.timestamp() * 1000))
+
+
+@register.filter
+def message_body(body: str | None) -> SafeString:
+    """A message's body with the message it carries (forward, escalation) quoted below its note,
+    instead of the stored separator: use in place of `body|linebreaksbr`."""
+    note, original = split_quoted(body or "")
+    if not note:
+        return linebreaksbr(original, autoescape=True)
+    return format_html(
+        '{}<blockquote class="quoted">{}</blockquote>',
+        linebreaksbr(note, autoescape=True),
+        linebreaksbr(original, autoescape=True),
+    )

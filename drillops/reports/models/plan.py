@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from drillops.core import glossary
 from drillops.core.models import TimeStampedModel
 from drillops.departments.models import Department, Organisation
 from drillops.scenarios.models import Objective
@@ -59,11 +60,11 @@ class Finding(TimeStampedModel):
 
 
 class ImprovementStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    VERIFIED = "verified", _("Verified")
-    DROPPED = "dropped", _("Dropped")
+    OPEN = "open", glossary.IMPROVEMENT_OPEN
+    IN_PROGRESS = "in_progress", glossary.INJECT_IN_PROGRESS
+    DONE = "done", glossary.IMPROVEMENT_DONE
+    VERIFIED = "verified", glossary.IMPROVEMENT_VERIFIED
+    DROPPED = "dropped", glossary.IMPROVEMENT_DROPPED
 
 
 # What an owner department may set; `verified` needs a later drill's figures or a coordinator.

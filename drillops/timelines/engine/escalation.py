@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import connection
 
+from drillops.core.quoting import join_quoted
 from drillops.departments.models import Department, Membership
 from drillops.timelines.engine.delivery import deliver_ids
 from drillops.timelines.engine.notify import publish_on_commit
@@ -99,7 +100,7 @@ _LOCK_EVENTS = "SELECT id FROM scenarios_scenarioevent WHERE id = ANY(%s) ORDER 
 def _escalation_inject(step: EscalationStep, department_id: int, at: datetime) -> Inject:
     """Level k for step k, whatever the source's level; a deadline only if the step gives one."""
     source = step.inject
-    body = f"{step.message}\n\n---\n{source.body}" if step.message else source.body
+    body = join_quoted(step.message, source.body)
     return Inject(
         drill_id=source.drill_id, event_id=source.event_id, department_id=department_id,
         cause=InjectCause.ESCALATION, source=source, title=source.title, body=body, channel=source.channel,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from drillops.core import glossary
 from drillops.core.models import TimeStampedModel
 from drillops.departments.models import Department, Organisation
 from drillops.scenarios.models import ScenarioVersion
@@ -39,11 +40,11 @@ def real_interval_sql(scenario_seconds: str, time_scale: str) -> str:
 
 
 class DrillState(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    RUNNING = "running", _("Running")
-    PAUSED = "paused", _("Paused")
-    FINISHED = "finished", _("Finished")
-    STOPPED = "stopped", _("Stopped")
+    SCHEDULED = "scheduled", glossary.DRILL_SCHEDULED
+    RUNNING = "running", glossary.DRILL_RUNNING
+    PAUSED = "paused", glossary.DRILL_PAUSED
+    FINISHED = "finished", glossary.DRILL_FINISHED
+    STOPPED = "stopped", glossary.DRILL_STOPPED
 
 
 class Drill(TimeStampedModel):
@@ -106,10 +107,10 @@ class Drill(TimeStampedModel):
 
 
 class SeatRole(models.TextChoices):
-    PLAYER = "player", _("Player")
-    DEPUTY = "deputy", _("Deputy")
-    CONTROLLER = "controller", _("Controller")
-    OBSERVER = "observer", _("Observer")
+    PLAYER = "player", glossary.SEAT_PLAYER
+    DEPUTY = "deputy", glossary.SEAT_DEPUTY
+    CONTROLLER = "controller", glossary.SEAT_CONTROLLER
+    OBSERVER = "observer", glossary.ROLE_OBSERVER
 
 
 class RosterEntry(TimeStampedModel):

@@ -10,28 +10,29 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from drillops.core import glossary
 from drillops.core.models import TimeStampedModel
 from drillops.departments.models import Department
 from drillops.scenarios.models import Channel, ScenarioEvent
-from drillops.timelines.models.drill import Drill, values_of
+from drillops.timelines.models.drill import Drill, DrillState, values_of
 
 
 class InjectCause(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    TRIGGERED = "triggered", _("Triggered")
-    ADHOC = "adhoc", _("Ad hoc")
-    FORWARD = "forward", _("Forward")
-    ESCALATION = "escalation", _("Escalation")
+    SCHEDULED = "scheduled", glossary.CAUSE_SCHEDULED
+    TRIGGERED = "triggered", glossary.CAUSE_TRIGGERED
+    ADHOC = "adhoc", glossary.CAUSE_ADHOC
+    FORWARD = "forward", glossary.CAUSE_FORWARD
+    ESCALATION = "escalation", glossary.CAUSE_ESCALATION
 
 
 class InjectStatus(models.TextChoices):
-    WAITING = "waiting", _("Waiting for its condition")
-    PENDING = "pending", _("Pending")
-    DELIVERED = "delivered", _("Delivered")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RESOLVED = "resolved", _("Resolved")
-    CANCELLED = "cancelled", _("Cancelled")
+    WAITING = "waiting", glossary.INJECT_WAITING
+    PENDING = "pending", glossary.INJECT_PENDING
+    DELIVERED = "delivered", glossary.INJECT_DELIVERED
+    ACKNOWLEDGED = "acknowledged", glossary.INJECT_ACKNOWLEDGED
+    IN_PROGRESS = "in_progress", glossary.INJECT_IN_PROGRESS
+    RESOLVED = "resolved", glossary.INJECT_RESOLVED
+    CANCELLED = "cancelled", glossary.INJECT_CANCELLED
 
 
 # The status sets, once. Every filter, SQL fragment and template asks these.
@@ -179,8 +180,8 @@ class Inject(TimeStampedModel):
 
 
 class EscalationUnless(models.TextChoices):
-    ACKNOWLEDGED = "acknowledged", _("Unless acknowledged")
-    RESOLVED = "resolved", _("Unless resolved")
+    ACKNOWLEDGED = "acknowledged", glossary.UNLESS_ACKNOWLEDGED
+    RESOLVED = "resolved", glossary.UNLESS_RESOLVED
 
 
 class EscalationStep(TimeStampedModel):
@@ -264,17 +265,17 @@ class InjectSource(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    STATE = "state", _("Drill state change")
-    DELIVERED = "delivered", _("Inject delivered")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    ACTION = "action", _("Action")
-    DECISION = "decision", _("Decision")
-    FORWARD = "forward", _("Forwarded")
-    ESCALATION = "escalation", _("Escalated")
-    RESOLVED = "resolved", _("Resolved")
-    CANCELLED = "cancelled", _("Cancelled")
-    MESSAGE = "message", _("Comms message")
-    NOTE = "note", _("Controller note")
+    STATE = "state", glossary.ENTRY_STATE
+    DELIVERED = "delivered", glossary.ENTRY_DELIVERED
+    ACKNOWLEDGED = "acknowledged", glossary.INJECT_ACKNOWLEDGED
+    ACTION = "action", glossary.ENTRY_ACTION
+    DECISION = "decision", glossary.ENTRY_DECISION
+    FORWARD = "forward", glossary.ENTRY_FORWARDED
+    ESCALATION = "escalation", glossary.ENTRY_ESCALATED
+    RESOLVED = "resolved", glossary.INJECT_RESOLVED
+    CANCELLED = "cancelled", glossary.INJECT_CANCELLED
+    MESSAGE = "message", glossary.ENTRY_MESSAGE
+    NOTE = "note", glossary.ENTRY_NOTE
 
 
 class TimelineEntry(models.Model):
@@ -311,3 +312,14 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.get_kind_display()}"
+
+    @property
+    def state_change(self) -> str:
+        """A drill state change in the reader's words, "Running → Paused": the entry stores the
+        states' values and they are translated here, where they are shown."""
+        if self.kind != EntryKind.STATE:
+            return ""
+        return " → ".join(
+            str(DrillState(value).label) if value in DrillState.values else str(value or "—")
+            for value in (self.data.get("from"), self.data.get("to"))
+        )

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from drillops.core.errors import DomainError, InvalidInput
+from drillops.core.quoting import join_quoted
 from drillops.departments.models import Department
 from drillops.timelines.engine.clock import db_now, lock_drill
 from drillops.timelines.engine.delivery import deliver_ids
@@ -146,7 +147,7 @@ def inject_forward(*, inject: Inject, by: Any, department: Department, text: str
         if department.pk == inject.department_id:
             raise InvalidInput({"department": [str(_("The inject is already with this department."))]})
         at = _act(inject, by)
-        body = f"{clean}\n\n---\n{inject.body}" if clean else inject.body
+        body = join_quoted(clean, inject.body)
         forward = Inject.objects.create(
             drill_id=inject.drill_id, event_id=inject.event_id, department=department, cause=InjectCause.FORWARD,
             source=inject, title=inject.title, body=body, channel=inject.channel, sender=inject.sender,
