@@ -1,21 +1,26 @@
-"""A forward or an escalation shows the message it carries quoted, never the stored separator."""
+"""A forward or an escalation shows the message it carries as a block of its own, never the stored
+separator (core/quoting.py holds the separator; the inbox and the inject page draw the two blocks)."""
 
 from __future__ import annotations
 
 from drillops.core.quoting import join_quoted, split_quoted
-from drillops.core.templatetags.drillops_tags import message_body
+from drillops.timelines.models import InjectCause
+from drillops.timelines.templatetags.inbox_tags import body_parts
 
 
-def test_a_forwarded_body_shows_its_note_and_quotes_the_original_without_the_separator():
-    body = join_quoted("Please call <them> back", "Caller is angry\nSecond line")
-    html = str(message_body(body))
-    assert "---" not in html
-    assert html.startswith("Please call &lt;them&gt; back")
-    assert '<blockquote class="quoted">Caller is angry<br>Second line</blockquote>' in html
+class _Inject:
+    def __init__(self, body: str, cause: str) -> None:
+        self.body, self.cause = body, cause
+
+
+def test_a_forwarded_body_splits_into_its_note_and_the_original_without_the_separator():
+    body = join_quoted("Please call them back", "Caller is angry\nSecond line")
+    parts = body_parts(_Inject(body, InjectCause.FORWARD))
+    assert parts == {"note": "Please call them back", "original": "Caller is angry\nSecond line"}
 
 
 def test_a_body_that_carries_nothing_reads_as_it_is():
     assert join_quoted("", "Just this") == "Just this"
     assert split_quoted("Just this") == ("", "Just this")
-    assert str(message_body("a\nb")) == "a<br>b"
-    assert str(message_body(None)) == ""
+    # A scenario body that happens to hold the separator is not a forward: shown whole.
+    assert body_parts(_Inject(join_quoted("a", "b"), InjectCause.SCHEDULED))["original"] == "a\n\n---\nb"

@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
-from django.template.defaultfilters import linebreaksbr
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
 from drillops.core.glossary import duration_text
-from drillops.core.quoting import split_quoted
 
 register = template.Library()
 
@@ -53,17 +49,3 @@ def epoch_ms(value: datetime | None) -> str:
     if not isinstance(value, datetime):
         return ""
     return str(int(value.timestamp() * 1000))
-
-
-@register.filter
-def message_body(body: str | None) -> SafeString:
-    """A message's body with the message it carries (forward, escalation) quoted below its note,
-    instead of the stored separator: use in place of `body|linebreaksbr`."""
-    note, original = split_quoted(body or "")
-    if not note:
-        return linebreaksbr(original, autoescape=True)
-    return format_html(
-        '{}<blockquote class="quoted">{}</blockquote>',
-        linebreaksbr(note, autoescape=True),
-        linebreaksbr(original, autoescape=True),
-    )
