@@ -9,6 +9,7 @@ from django import template
 
 from drillops.reports.formatting import duration_text, figure_text
 from drillops.reports.forms_proposals import ProposalAcceptForm
+from drillops.reports.selectors import open_items_for_drill
 
 register = template.Library()
 
@@ -40,3 +41,10 @@ def proposal_edit_form(context: Any, proposal: Any) -> dict[str, Any]:
     failed = context.get("failed_forms") or {}
     form = failed.get(proposal.pk) or ProposalAcceptForm(proposal=proposal)
     return {"proposal": proposal, "form": form, "drill": proposal.drill, "csrf_token": context.get("csrf_token")}
+
+
+@register.simple_tag
+def open_items_of(drill: Any) -> list[Any]:
+    """The improvement items this drill re-tests (the organisation's open items from earlier
+    drills), for its console: the selector the next comparable drill verifies them with."""
+    return list(open_items_for_drill(drill)[:20])
