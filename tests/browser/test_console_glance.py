@@ -103,9 +103,22 @@ def check_coordinator(page: Any, language: str, width: int) -> None:
     visible = page.evaluate(f"({VISIBLE_CARDS})().map(c => c.getAttribute('data-overdue'))")
     assert visible and set(visible) == {"1"}, visible
     assert page.locator("[data-card][data-overdue='0']").count() > 0  # hidden, not gone
+    if width == WIDTHS[0] and language == "en":  # the filter survives the next live update
+        patches = page.evaluate("() => window.drillopsLive.patches")
+        page.wait_for_function(f"() => window.drillopsLive.patches > {patches}", timeout=WAIT_MS)
+        visible = page.evaluate(f"({VISIBLE_CARDS})().map(c => c.getAttribute('data-overdue'))")
+        assert visible and set(visible) == {"1"}, visible
+        assert page.get_attribute("#filter-overdue", "aria-pressed") == "true"
     page.screenshot(path=str(SHOTS / f"console_coordinator_overdue_{language}_{width}.png"), full_page=False)
     page.click("#filter-overdue")
     assert page.evaluate(f"({VISIBLE_CARDS})().length") == page.locator("[data-card]").count()
+    if width == WIDTHS[0] and language == "en":  # one department's events only, and back
+        dept = page.locator("#filter-department option", has_text="Legal & Compliance").get_attribute("value")
+        page.select_option("#filter-department", dept)
+        shown = page.evaluate(f"({VISIBLE_CARDS})().map(c => c.getAttribute('data-departments').split(' '))")
+        assert shown and all(dept in ids for ids in shown), shown
+        assert page.evaluate(f"({VISIBLE_CARDS})().length") < page.locator("[data-card]").count()
+        page.select_option("#filter-department", "")
     if width < 600:
         check_phone_fit(page)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drillops.core.models import TimeStampedModel
 from drillops.departments.models import Department
 from drillops.scenarios.models import Channel, ScenarioEvent
-from drillops.timelines.models.drill import Drill, values_of
+from drillops.timelines.models.drill import Drill, DrillState, values_of
 
 
 class InjectCause(models.TextChoices):
@@ -303,3 +303,12 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.get_kind_display()}"
+
+    @property
+    def state_change(self) -> tuple[str, str]:
+        """A state entry's drill states in words ("Running", "Paused"), not their codes."""
+
+        def label(value: object) -> str:
+            return str(DrillState(value).label) if value in DrillState.values else str(value or "")
+
+        return label(self.data.get("from")), label(self.data.get("to"))
