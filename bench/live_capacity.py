@@ -55,6 +55,8 @@ RATE = 10  # deliveries a second, all drills together
 DEPARTMENTS = 6  # the last one ("quiet") is sent nothing
 ROLE_MIX = ["coordinator"] * 1 + ["observer"] * 2 + ["staff"] * 7  # of every 10 pages
 STATUS = re.compile(r'data-status="(\w+)"')
+# The console's event card (coordinators, observers) shows each department copy as a chip.
+CHIP = re.compile(r'data-inject-id="(\d+)" data-status="(\w+)"')
 
 
 @dataclass
@@ -199,6 +201,13 @@ def receive(page: Page, event: str, data: str) -> None:
     now = time.time()
     page.patches += 1
     for part in parts:
+        if part["key"].startswith("event-"):
+            # A card shows every copy of its event again when one changes: the first receipt of
+            # each copy delivered counts, later showings are not duplicates.
+            for inject, status in CHIP.findall(part["html"]):
+                if status == "delivered":
+                    page.received.setdefault(int(inject), now)
+            continue
         if not part["key"].startswith("inject-"):
             continue
         status = STATUS.search(part["html"])

@@ -7,13 +7,15 @@ totals, the next event and conditions."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from drillops.scenarios.models import ConditionKind, ScenarioEvent
@@ -26,6 +28,7 @@ from drillops.timelines.models import (
     InjectCause,
     InjectSource,
     InjectStatus,
+    overdue_sql,
 )
 from drillops.timelines.visibility import InjectScope
 
@@ -107,14 +110,20 @@ class Card:
 
 
 def _injects(drill: Drill, scope: InjectScope) -> QuerySet[Inject]:
-    sources = InjectSource.objects.select_related("source__department").order_by("joined_at", "id")
     return (
         Inject.objects.filter(drill=drill)
         .filter(scope.q())
         .select_related("department", "event__condition_event")
-        .prefetch_related(Prefetch("source_links", queryset=sources))
         .order_by("due_at", "id")
     )
+
+
+def _with_sources(escalations: list[Inject]) -> None:
+    """Every department copy each escalation speaks for, with the time it joined (one query, and
+    none when there is no escalation)."""
+    if escalations:
+        sources = InjectSource.objects.select_related("source__department").order_by("joined_at", "id")
+        prefetch_related_objects(escalations, Prefetch("source_links", queryset=sources))
 
 
 def board(drill: Drill, scope: InjectScope, *, keys: Iterable[str] | None = None) -> list[Card]:
@@ -140,6 +149,7 @@ def board(drill: Drill, scope: InjectScope, *, keys: Iterable[str] | None = None
         else:
             card.copies.append(inject)
     shown = [c for c in cards.values() if c.members]
+    _with_sources([e for c in shown for e in c.escalations])
     if scope.sees_everything:
         _add_conditions(drill, [c for c in shown if c.is_waiting])
     far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
@@ -172,28 +182,55 @@ def dependent_keys(drill: Drill, event_ids: Iterable[int]) -> set[str]:
     ids = {e for e in event_ids if e}
     if not ids:
         return set()
-    found = ScenarioEvent.objects.filter(version_id=drill.scenario_version_id, condition_event_id__in=ids)
-    return {f"event-{pk}" for pk in found.values_list("pk", flat=True)}
+    waiting = _waiting_on(drill.scenario_version_id)
+    return {f"event-{pk}" for event in ids for pk in waiting.get(event, ())}
+
+
+@functools.lru_cache(maxsize=256)
+def _waiting_on(version_id: int) -> dict[int, tuple[int, ...]]:
+    """Per event of a version, the events whose condition names it. A drill runs an approved
+    version, which never changes (scenarios.services), so a process keeps this once."""
+    found: dict[int, list[int]] = defaultdict(list)
+    rows = ScenarioEvent.objects.filter(version_id=version_id, condition_event__isnull=False)
+    for pk, on in rows.values_list("pk", "condition_event_id"):
+        found[on].append(pk)
+    return {on: tuple(pks) for on, pks in found.items()}
 
 
 def console_counts(drill: Drill, scope: InjectScope, now: datetime | None = None) -> dict[str, Any]:
-    """The console's counts over what `scope` sees, in one statement. Only a scope that sees
-    everything gets the total and what is still to come (observers: delivered counts only)."""
-    now = now or timezone.now()
-    unanswered = Q(deadline_at__lt=now, acknowledged_at__isnull=True, status__in=OPEN_STATUSES)
-    aggregates: dict[str, Any] = {
-        "delivered": Count("id", filter=Q(delivered_at__isnull=False)),
-        "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        "overdue": Count("id", filter=unanswered),
-        "escalated": Count("id", filter=Q(cause=InjectCause.ESCALATION, status__in=OPEN_STATUSES)),
-        "resolved": Count("id", filter=Q(status=InjectStatus.RESOLVED)),
+    """The console's counts over what `scope` sees. Only a scope that sees everything gets the
+    total (observers: delivered counts only)."""
+    return counts_by_scope(drill, [scope], now)[scope.role or ""]
+
+
+def counts_by_scope(drill: Drill, scopes: Iterable[InjectScope], now: datetime | None = None) -> dict[str, Any]:
+    """console_counts() of several scopes (by role) in one statement: a push draws them for the
+    heads of coordinators and observers at once. Overdue and unanswered: Inject.is_overdue's SQL
+    twin on a row nobody acknowledged."""
+    sql = overdue_sql(Inject._meta.db_table, "%s")  # our table name and enum values, `now` a parameter
+    overdue = RawSQL(sql, [now or timezone.now()], output_field=BooleanField())  # noqa: S611
+    wanted: dict[str, Q] = {
+        "delivered": Q(delivered_at__isnull=False),
+        "open": Q(status__in=OPEN_STATUSES),
+        "overdue": Q(overdue, acknowledged_at__isnull=True, status__in=OPEN_STATUSES),
+        "escalated": Q(cause=InjectCause.ESCALATION, status__in=OPEN_STATUSES),
+        "resolved": Q(status=InjectStatus.RESOLVED),
     }
-    if scope.sees_everything:
-        aggregates["total"] = Count("id", filter=~Q(status=InjectStatus.CANCELLED) | Q(delivered_at__isnull=False))
-    counts: dict[str, Any] = Inject.objects.filter(drill=drill).filter(scope.q()).aggregate(**aggregates)
-    if scope.sees_everything:
-        counts["percent"] = round(100 * counts["delivered"] / counts["total"]) if counts["total"] else 0
-    return counts
+    aggregates: dict[str, Any] = {}
+    for scope in scopes:
+        names = [*wanted, "total"] if scope.sees_everything else list(wanted)
+        for name in names:
+            condition = wanted.get(name, ~Q(status=InjectStatus.CANCELLED) | Q(delivered_at__isnull=False))
+            aggregates[f"{scope.role}__{name}"] = Count("id", filter=scope.q() & condition)
+    row = Inject.objects.filter(drill=drill).aggregate(**aggregates)
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for key, value in row.items():
+        role, name = key.split("__", 1)
+        out[role][name] = value
+    for counts in out.values():
+        if "total" in counts:
+            counts["percent"] = round(100 * counts["delivered"] / counts["total"]) if counts["total"] else 0
+    return out
 
 
 def next_event(drill: Drill, scope: InjectScope) -> Inject | None:
@@ -205,7 +242,12 @@ def next_event(drill: Drill, scope: InjectScope) -> Inject | None:
 
 
 def head_context(
-    drill: Drill, scope: InjectScope, *, outbox_failed: int | None, now: datetime | None = None
+    drill: Drill,
+    scope: InjectScope,
+    *,
+    outbox_failed: int | None,
+    now: datetime | None = None,
+    counts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The clock, counts, next event and attention strip of the console's head. The clock is given
     as anchors (the scenario seconds at the server's instant, the time scale, whether it runs):
@@ -214,7 +256,7 @@ def head_context(
     watches = scope.watches_drill
     return {
         "now": now,
-        "counts": console_counts(drill, scope, now) if watches else None,
+        "counts": (counts if counts is not None else console_counts(drill, scope, now)) if watches else None,
         "next_inject": next_event(drill, scope),
         "sees_everything": scope.sees_everything,
         "outbox_failed": outbox_failed if scope.sees_everything else None,
@@ -233,3 +275,18 @@ def board_departments(cards: Iterable[Card]) -> list[Any]:
     """The departments on the cards, for the console's department filter."""
     found = {i.department_id: i.department for card in cards for i in card.members}
     return sorted(found.values(), key=lambda d: (d.display_name, d.pk))
+
+
+def seen_by(cards: Iterable[Card], scope: InjectScope) -> list[Card]:
+    """The same cards as a narrower scope sees them, row by row (`InjectScope.sees`), without
+    reading them again: an observer's cards from a coordinator's. Conditions only for a scope
+    that sees everything; a card left with no row is left out."""
+    out = []
+    for card in cards:
+        copies = [i for i in card.copies if scope.sees(i)]
+        escalations = [i for i in card.escalations if scope.sees(i)]
+        forwards = [i for i in card.forwards if scope.sees(i)]
+        if copies or escalations or forwards:
+            waits = card.waits if scope.sees_everything else None
+            out.append(Card(card.key, card.title, card.event, copies, escalations, forwards, waits))
+    return out

@@ -102,3 +102,13 @@ def test_the_scenario_clock_stands_still_while_paused(drill, coordinator):
     assert drill.scenario_elapsed(later) == drill.scenario_elapsed(drill.paused_at)
     clock = head_context(drill, COORD, outbox_failed=0, now=later)["clock"]
     assert clock["ticking"] is False and clock["paused_ms"]
+
+
+def test_overdue_counts_copies_past_their_deadline_that_nobody_acknowledged(drill, cs, risk, cs_staff):
+    copies = Inject.objects.filter(drill=drill, event__title="Complaints")
+    copies.update(deadline_at=db_now() - timedelta(seconds=1))
+    assert console_counts(drill, COORD)["overdue"] == console_counts(drill, OBS)["overdue"] == 2
+    services.inject_acknowledge(inject=copies.get(department=cs), by=cs_staff)
+    assert console_counts(drill, COORD)["overdue"] == 1  # acknowledged late: no longer waiting
+    card = _card(board(drill, OBS), "Complaints")
+    assert card.is_overdue and [i.department for i in card.copies if i.is_overdue and not i.acknowledged_at] == [risk]
