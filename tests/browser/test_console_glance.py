@@ -84,6 +84,16 @@ def test_console_reads_at_a_glance_for_coordinator_and_observer(asgi_server, dem
                 observer.set_viewport_size({"width": width, "height": 900})
                 check_coordinator(coord, language, width)
                 check_observer(observer, language, width)
+        # Paused: a banner on every console, and the scenario clock stands still (no reload).
+        coord.click("#btn-pause")
+        for page in (coord, observer):
+            page.wait_for_selector("#pause-banner", timeout=WAIT_MS)
+            page.wait_for_selector("#drill-clock[data-ticking='0']")
+            shown = page.inner_text("#clock-scenario")
+            page.wait_for_timeout(1500)
+            assert page.inner_text("#clock-scenario") == shown
+        observer.evaluate("window.scrollTo(0, 0)")
+        observer.screenshot(path=str(SHOTS / "console_observer_paused_zh-hans_390.png"))
         return errors
 
     assert in_browser(scenario) == []
