@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -110,9 +110,11 @@ def empty_tables() -> None:
 def build_scenario(
     *, departments: int, events: int, offsets: Iterable[int], deadline: int | None = None,
     escalations: list[dict[str, Any]] | None = None, members: int = 0,
+    fields: Callable[[int], dict[str, Any]] | None = None,
 ) -> tuple[Any, list[Any]]:  # fmt: skip
     """An organisation with `departments`, and an approved scenario of `events` events, each for
-    every department (bulk inserts, so 100,000 rows take seconds)."""
+    every department (bulk inserts, so 100,000 rows take seconds). `fields(sequence)` gives an
+    event more fields: an approved version's rows cannot be changed afterwards."""
     from django.contrib.auth import get_user_model
 
     from drillops.departments.models import Department, Membership, Organisation, Role
@@ -133,7 +135,8 @@ def build_scenario(
     made = ScenarioEvent.objects.bulk_create(
         (
             ScenarioEvent(version=version, sequence=n + 1, title=f"Bench event {n + 1}", offset_seconds=offsets[n],
-                          response_deadline_seconds=deadline, escalations=ladder)
+                          response_deadline_seconds=deadline, escalations=ladder,
+                          **(fields(n + 1) if fields else {}))
             for n in range(events)
         ),
         batch_size=5000,
@@ -169,6 +172,8 @@ class Stack:
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
         self.logdir.mkdir(parents=True, exist_ok=True)
+        if name == "web" and "STATIC_ROOT" not in self.env:
+            self.collect_static()
         mode = "ab" if name in self.started else "wb"  # a restart appends to this run's log
         self.started.add(name)
         log = open(self.logdir / f"{name}.log", mode)  # noqa: SIM115 - closed with the process
@@ -178,6 +183,14 @@ class Stack:
         )  # fmt: skip
         self.procs[name] = proc
         return proc
+
+    def collect_static(self) -> None:
+        """DEBUG is off, so pages need the hashed files' manifest: collect them once, into a
+        folder of the benchmarks' own (`make run` collects without a manifest)."""
+        self.env = {**self.env, "STATIC_ROOT": str(ROOT / ".data" / "bench-static")}
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True
+        )
 
     def _command(self, name: str) -> list[str]:
         if name == "web":  # gunicorn.conf.py as `make run` uses it; GUNICORN_BIND in env says where

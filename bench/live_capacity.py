@@ -55,6 +55,8 @@ RATE = 10  # deliveries a second, all drills together
 DEPARTMENTS = 6  # the last one ("quiet") is sent nothing
 ROLE_MIX = ["coordinator"] * 1 + ["observer"] * 2 + ["staff"] * 7  # of every 10 pages
 STATUS = re.compile(r'data-status="(\w+)"')
+INJECT_TAG = re.compile(r'<[^>]*data-live-key="inject-(\d+)"[^>]*>')
+NOT_YET = {"pending", "waiting", "cancelled"}
 # The console's event card (coordinators, observers) shows each department copy as a chip.
 CHIP = re.compile(r'data-inject-id="(\d+)" data-status="(\w+)"')
 
@@ -71,6 +73,8 @@ class Page:
     duplicates: int = 0
     patches: int = 0
     refreshes: int = 0
+    refetched: int = 0  # injects first seen in a refetched fragment
+    from_refetch: set[int] = field(default_factory=set)
     connected: bool = False
     error: str = ""
 
@@ -167,8 +171,35 @@ def plan_pages(count: int, drills: list[int], depts: list[Any], users: dict[str,
     return pages
 
 
+async def refetch(session: Any, base: str, page: Page, jitter: float) -> None:
+    """What live.js does when told to refresh: fetch the whole fragment once, after the jitter the
+    server gave. An inject it shows is seen from then on (a person sees the page, not a push)."""
+    await asyncio.sleep(jitter)
+    try:
+        async with session.get(f"{base}/drills/{page.drill}/live/?rev=x", headers={"Cookie": page.cookie}) as answer:
+            html = await answer.text()
+    except Exception as exc:
+        page.error = f"refetch {type(exc).__name__}: {exc}"
+        return
+    now = time.time()
+    for tag in INJECT_TAG.finditer(html):
+        status = STATUS.search(tag.group(0))
+        inject = int(tag.group(1))
+        if status is not None and status.group(1) not in NOT_YET and inject not in page.received:
+            page.received[inject] = now
+            page.from_refetch.add(inject)
+            page.refetched += 1
+    for found, status_of in CHIP.findall(html):  # the console's event cards
+        inject = int(found)
+        if status_of not in NOT_YET and inject not in page.received:
+            page.received[inject] = now
+            page.from_refetch.add(inject)
+            page.refetched += 1
+
+
 async def listen(session: Any, base: str, page: Page, revs: dict[int, str]) -> None:
     url = f"{base}/drills/{page.drill}/stream/?rev={revs.get(page.drill, '')}"
+    refetches: set[asyncio.Task[None]] = set()
     try:
         async with session.get(url, headers={"Cookie": page.cookie, "Accept": "text/event-stream"}) as answer:
             if answer.status != 200:
@@ -183,20 +214,26 @@ async def listen(session: Any, base: str, page: Page, revs: dict[int, str]) -> N
                 elif line.startswith("data: "):
                     data = line[6:]
                 elif not line and event:
-                    receive(page, event, data)
+                    if receive(page, event, data):
+                        jitter = json.loads(data or "{}").get("jitter", 0) / 1000
+                        refetches.add(asyncio.create_task(refetch(session, base, page, jitter)))
                     event, data = "", ""
     except asyncio.CancelledError:
         raise
     except Exception as exc:
         page.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        for task in refetches:
+            task.cancel()
 
 
-def receive(page: Page, event: str, data: str) -> None:
+def receive(page: Page, event: str, data: str) -> bool:
+    """Takes one server-sent event; True when the server asks the page to refetch."""
     if event == "refresh":
         page.refreshes += 1
-        return
+        return True
     if event != "patch":
-        return
+        return False
     parts = json.loads(data)["parts"]
     now = time.time()
     page.patches += 1
@@ -214,10 +251,13 @@ def receive(page: Page, event: str, data: str) -> None:
         if status is None or status.group(1) != "delivered":
             continue
         inject = int(part["key"][7:])
-        if inject in page.received:
+        if inject in page.from_refetch:
+            page.from_refetch.discard(inject)  # already on the page by the refetch: not a second push
+        elif inject in page.received:
             page.duplicates += 1
         else:
             page.received[inject] = now
+    return False
 
 
 def server_processes(master: int) -> list[psutil.Process]:
@@ -308,6 +348,7 @@ def judge(
     patches, refreshes = sum(p.patches for p in pages), sum(p.refreshes for p in pages)
     report.figure(
         f"injects delivered {len(delivered)}; receipts {len(latencies)}; patches {patches}; refetch asks {refreshes}"
+        f" (injects first seen in a refetched fragment: {sum(p.refetched for p in pages)})"
     )
     report.figure(
         f"staff pages of the department sent nothing: {quiet['pages']}; inject pieces they got: {quiet['received']}"
@@ -341,14 +382,15 @@ def usage_figures(report: Report, figures: dict[str, float], seconds: int, opene
 def run_phase(url: str, redis_url: str, *, pages: int, drills: int, seconds: int) -> int:
     from drillops.timelines.engine.notify import live_rev_key, redis_client
 
-    empty_tables()
-    drill_ids, depts, users, t0 = seed(drills, seconds, pages)
-    planned = plan_pages(pages, drill_ids, depts, users)
     port = free_port()
     env = base_env(url, redis_url)
     env.update(GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", GUNICORN_ACCESS_LOG="0",
                ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", GUNICORN_LOG_LEVEL="warning")  # fmt: skip
     stack = Stack(env)
+    stack.collect_static()  # before the drills are scheduled: it takes a while on a busy machine
+    empty_tables()
+    drill_ids, depts, users, t0 = seed(drills, seconds, pages)
+    planned = plan_pages(pages, drill_ids, depts, users)
     report = Report(
         f"live capacity ({pages} pages, {drills} drill{'s' if drills > 1 else ''}, {RATE} deliveries/s, {seconds} s)"
     )

@@ -67,18 +67,18 @@ def _copy(w: Writer, rng: random.Random, event: Any, department: Any, offset: fl
 def build_drill(entries_wanted: int) -> tuple[Any, dict[str, int]]:
     from django.utils import timezone
 
-    from drillops.scenarios.models import ScenarioEvent
     from drillops.timelines import services
     from drillops.timelines.models import TimelineEntry
 
     per_event = 30  # fewer entries than an event of ten departments makes here: the loop stops at the count
     events = max(1, entries_wanted // per_event)
-    scenario, depts = build_scenario(departments=DEPARTMENTS, events=events, offsets=[n * 10 for n in range(events)])
-    ScenarioEvent.objects.filter(version__scenario=scenario, sequence__in=range(1, events + 1, 5)).update(
-        is_decision=True
-    )
-    ScenarioEvent.objects.filter(version__scenario=scenario, sequence__in=range(3, events + 1, 10)).update(
-        channel="press"
+
+    def fields(sequence: int) -> dict[str, Any]:
+        """Every fifth event a decision, every tenth from the third a press question."""
+        return {"is_decision": sequence % 5 == 1, **({"channel": "press"} if sequence % 10 == 3 else {})}
+
+    scenario, depts = build_scenario(
+        departments=DEPARTMENTS, events=events, offsets=[n * 10 for n in range(events)], fields=fields
     )
     drill = services.drill_create(scenario=scenario, name="report bench", by=coordinator())
     t0 = timezone.now() - timedelta(hours=12)

@@ -4,18 +4,23 @@ roster. What a user may see of a drill is decided by timelines.visibility, the o
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from drillops.core.prepared import execute_prepared
-from drillops.departments.models import Role
+from drillops.departments.models import Department, Role
 from drillops.departments.selectors import organisation_ids_of
 from drillops.timelines.models import (
     OPEN_STATUSES,
     Drill,
     Inject,
+    InjectCause,
+    InjectSource,
     Outbox,
     OutboxState,
     RosterEntry,
@@ -248,3 +253,60 @@ def inject_page_json_for_token(
     if objects is None and offset > 0:
         return None
     return int(total or 0), objects or ""
+
+
+# --- the staff inbox ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missed:
+    """One department copy an escalation speaks for: which department missed, since when (the
+    copy's deadline), when it joined the escalation and when, if at all, it answered since."""
+
+    inject_id: int
+    department: Department
+    since: datetime | None
+    joined_at: datetime
+    acknowledged_at: datetime | None
+
+
+def attach_missed(injects: Iterable[Inject]) -> None:
+    """Sets `missed` (in the order the copies joined) on every escalation among `injects`, in one
+    query; other injects get an empty list."""
+    rows = list(injects)
+    escalations = [i.pk for i in rows if i.cause == InjectCause.ESCALATION]
+    links = (
+        InjectSource.objects.filter(inject_id__in=escalations)
+        .select_related("source__department")
+        .order_by("joined_at", "source_id")
+        if escalations
+        else []
+    )
+    by_inject: dict[int, list[Missed]] = {}
+    for link in links:
+        copy = link.source
+        by_inject.setdefault(link.inject_id, []).append(
+            Missed(copy.pk, copy.department, copy.deadline_at, link.joined_at, copy.acknowledged_at)
+        )
+    for inject in rows:
+        inject.missed = by_inject.get(inject.pk, [])  # type: ignore[attr-defined]
+
+
+def escalations_speaking_for(source_ids: Iterable[int]) -> list[int]:
+    """The escalation injects that list these copies: an answer to a copy changes what they show."""
+    ids = list(source_ids)
+    if not ids:
+        return []
+    return sorted(set(InjectSource.objects.filter(source_id__in=ids).values_list("inject_id", flat=True)))
+
+
+def inbox_split(injects: Iterable[Inject]) -> tuple[list[Inject], list[Inject]]:
+    """A department's inbox for triage: what waits for an answer, the nearest deadline first (no
+    deadline last, then the oldest delivery), and apart from it what is done, newest first."""
+    waiting: list[Inject] = []
+    done: list[Inject] = []
+    for inject in injects:
+        (waiting if inject.status in OPEN_STATUSES else done).append(inject)
+    waiting.sort(key=lambda i: (i.deadline_at is None, i.deadline_at or i.delivered_at, i.delivered_at, i.pk))
+    done.sort(key=lambda i: (i.resolved_at or i.cancelled_at or i.delivered_at, i.pk), reverse=True)
+    return waiting, done

@@ -23,9 +23,11 @@ from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, 
 from drillops.timelines.models import OPEN_STATUSES, Drill, DrillState, Inject, TimelineEntry
 from drillops.timelines.plan import readiness
 from drillops.timelines.selectors import (
+    attach_missed,
     drill_role,
     drills_visible_to,
     failed_side_effects,
+    inbox_split,
     inject_list,
     messages_of,
     scope_for,
@@ -134,8 +136,11 @@ def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
         context["cards_now"] = sorted((c for c in cards if c.delivered), key=_newest_first)
         context["cards_upcoming"] = [c for c in cards if not c.delivered]
         context["board_departments"] = board_departments(cards)
-    else:
-        context["injects"] = list(injects_for(drill, user, role)[:500])
+    else:  # the inbox for triage: open items by deadline, the rest folded away
+        injects = list(injects_for(drill, user, role)[:500])
+        attach_missed(injects)
+        context["injects"] = injects
+        context["inbox_open"], context["inbox_done"] = inbox_split(injects)
     return context
 
 
@@ -219,27 +224,49 @@ def drill_stream(request: HttpRequest, pk: int) -> HttpResponse:
         "departments": sorted(scope.departments),
         "language": getattr(request, "LANGUAGE_CODE", "") or "en",
         "rev": seen[:20],
+        "inject": _inject_page(request.GET.get("inject", "")),
         "entries_after": TimelineEntry.objects.filter(drill=drill).aggregate(last=Max("id"))["last"] or 0,
     }
     return response
 
 
+def _inject_page(value: str) -> int:
+    """An inject page's stream names its inject: only that page gets the page's own pieces (what
+    it may see of them is still its scope's to decide)."""
+    return int(value) if value.isdigit() and len(value) < 12 else 0
+
+
+@never_cache
 @login_required
 @require_GET
 def inject_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inject = get_object_or_404(Inject.objects.select_related("drill__organisation", "department", "source"), pk=pk)
+    """The inject's page. Its read-only part (#live) follows the drill's live stream; with
+    ?part=live it is that part alone (204 while the drill's revision is unchanged), which the
+    page fetches when the stream is down. The forms beside it are never replaced."""
+    inject = get_object_or_404(
+        Inject.objects.select_related("drill__organisation", "department", "source__department"), pk=pk
+    )
     drill, role = get_drill_for(request.user, inject.drill_id)
     if not injects_for(drill, request.user, role).filter(pk=inject.pk).exists():
         raise Http404
+    rev = current_rev(drill.pk)
+    live_only = request.GET.get("part") == "live"
+    seen = request.GET.get("rev")
+    if live_only and seen is not None and seen == rev and seen != "x":
+        return HttpResponse(status=204)
     timezone.activate(drill.organisation.tz)
+    attach_missed([inject])
     context = {
         "drill": drill,
         "role": role,
+        "rev": rev,
         "inject": inject,
         "entries": inject.entries.select_related("actor").order_by("at", "id"),
         "steps": inject.escalation_steps.select_related("target_department") if role != Role.STAFF else [],
         "can_act": role == Role.STAFF and not drill.is_over,
         "open_statuses": OPEN_STATUSES,
-        "forward_form": ForwardForm(organisation_id=drill.organisation_id, exclude_id=inject.department_id),
     }
+    if live_only:
+        return render(request, "timelines/_inject_detail_live.html", context)
+    context["forward_form"] = ForwardForm(organisation_id=drill.organisation_id, exclude_id=inject.department_id)
     return render(request, "timelines/inject_detail.html", context)

@@ -87,7 +87,8 @@
     var el = live();
     if (!el || fetching || !window.htmx) return;
     fetching = true;
-    var url = el.getAttribute("data-poll-url") + "?rev=" + encodeURIComponent(rev());
+    var poll = el.getAttribute("data-poll-url");
+    var url = poll + (poll.indexOf("?") < 0 ? "?" : "&") + "rev=" + encodeURIComponent(rev());
     window.htmx.ajax("GET", url, { target: "#live", swap: "outerHTML" }).then(
       function () { fetching = false; }, function () { fetching = false; });
   }
@@ -119,7 +120,8 @@
     if (source) source.close();
     errors = 0;
     state.mode = "connecting";
-    source = new EventSource(el.getAttribute("data-stream-url") + "?rev=" + encodeURIComponent(rev()));
+    var stream = el.getAttribute("data-stream-url");
+    source = new EventSource(stream + (stream.indexOf("?") < 0 ? "?" : "&") + "rev=" + encodeURIComponent(rev()));
     source.addEventListener("open", function () {
       errors = 0; state.mode = "stream"; stopPolling();
     });
@@ -138,6 +140,7 @@
     });
   }
 
+  state.refetch = fetchFragment;  // for pages that learn of a change the push did not draw
   document.addEventListener("DOMContentLoaded", connect);
   window.addEventListener("pagehide", function () { if (source) source.close(); });
 }());

@@ -77,6 +77,14 @@ def _fill_event(page: Any, world: dict[str, Any], title: str, second_target: str
     page.select_option(f"{form} select[name='step-1-unless']", "resolved")
 
 
+def _wait_htmx_idle(page: Any) -> None:
+    """No htmx request in flight and no swap settling (a load state is reached once per page, so
+    `networkidle` would not wait for the requests htmx makes afterwards)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')", timeout=WAIT_MS
+    )
+
+
 def _row_sequence(page: Any, title: str) -> str:
     return page.get_attribute(f"tr.event-row:has(.event-title:text-is('{title}'))", "data-sequence")
 
@@ -112,12 +120,13 @@ def _author_edits(page: Any, world: dict[str, Any], base: str, scenario: int, la
     sequences.append(_row_sequence(page, title))
     # And by dragging its handle onto the last row: the whole new order is posted. (Once the table
     # swapped in by the keyboard move has settled and the timeline has refreshed.)
-    page.wait_for_load_state("networkidle")
+    _wait_htmx_idle(page)
     handle = page.locator(f"tr.event-row:has(.event-title:text-is('{title}')) .drag-handle")
     last = page.locator("tr.event-row[data-sequence='3']")
     box = last.bounding_box()
     assert box is not None
-    handle.drag_to(last, target_position={"x": 40, "y": box["height"] - 4})  # its lower half: after it
+    # In steps, as a hand moves: the rows passed over make room on the way down.
+    handle.drag_to(last, target_position={"x": 40, "y": box["height"] - 4}, steps=8)  # its lower half: after it
     page.wait_for_selector(f"tr.event-row[data-sequence='3']:has(.event-title:text-is('{title}'))", timeout=WAIT_MS)
     sequences.append(_row_sequence(page, title))
     page.wait_for_selector("#timeline .tl-step")

@@ -36,6 +36,8 @@ from drillops.timelines.models import (
     TimelineEntry,
 )
 
+_NAME_COPIES_MAX = 20  # a round this small also names the copies whose steps fired
+
 _STILL_UNANSWERED = """(i.status <> 'cancelled' AND CASE WHEN s.unless = 'resolved'
     THEN (i.resolved_at IS NULL OR i.resolved_at > s.fire_at)
     ELSE (i.acknowledged_at IS NULL OR i.acknowledged_at > s.fire_at) END)"""
@@ -238,7 +240,14 @@ def _record(
                 },
             )
         )  # fmt: skip
-    for drill_id in {step.inject.drill_id for step in steps}:
-        publish_on_commit(drill_id, "escalation")
+    # Name the escalations (made or joined: a join changes who is listed) and, in a small round,
+    # the copies whose ladders moved, so that their cards and pages are drawn again.
+    named: dict[int, set[int]] = defaultdict(set)
+    for step in steps:
+        named[step.inject.drill_id].update(pk for pk, _created in of_step.get(step.pk, []))
+        if len(steps) <= _NAME_COPIES_MAX:
+            named[step.inject.drill_id].add(step.inject_id)
+    for drill_id, ids in named.items():
+        publish_on_commit(drill_id, "escalation", {"injects": sorted(ids)})
     EscalationStep.objects.bulk_update([s for s in steps if s.result_id], ["result"], batch_size=1000)
     TimelineEntry.objects.bulk_create(entries, batch_size=1000)

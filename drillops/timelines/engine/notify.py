@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 
 from drillops.timelines.models import Inject
+from drillops.timelines.selectors import escalations_speaking_for
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ EVERYONE: dict[str, Any] = {"coordinators": True, "observers": True, "department
 _DRILL_WIDE = {"state", "message"}
 # The delivery path names at most this many injects of one claim in its message.
 DELIVERED_IDS_CAP = 100
+# An answer to a department copy changes the escalations that list it ("acknowledged since").
+_ANSWERS = {"acknowledged", "action", "decision", "forward", "resolved"}
 
 
 def inject_ids_of(data: dict[str, Any]) -> list[int]:
@@ -115,12 +118,25 @@ def audience_of(drill_id: int, kind: str, data: dict[str, Any]) -> dict[str, Any
     return {"coordinators": True, "observers": bool(departments), "departments": departments}
 
 
+def _with_escalations(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An answer's message also names the escalations that list the answered copy, so that the
+    escalation's audience (the target department) hears of it and its card is drawn again."""
+    if kind not in _ANSWERS or not isinstance(data.get("inject"), int):
+        return data
+    escalations = escalations_speaking_for([data["inject"]])
+    if not escalations:
+        return data
+    listed = data.get("injects")
+    return {**data, "injects": [*(listed if isinstance(listed, list) else []), *escalations]}
+
+
 def publish_now(drill_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
     """Bump the drill's revision (pages that fall back to polling compare it) and publish the
     change with its audience. Best effort: a Redis or database hiccup here must not undo or fail
     a committed drill action; a page that missed a message catches up by its revision."""
     data = data or {}
     try:
+        data = _with_escalations(kind, data)
         audience = audience_of(drill_id, kind, data)
     except Exception as exc:  # the audience is a pre-filter: when unknown, ask every page's scope
         log.warning("live audience of drill %s unknown: %s", drill_id, exc)

@@ -45,7 +45,7 @@ def refresh_frame(spread_ms: int = 0) -> bytes:
 class Connection:
     """One open page: its scope (computed once, when it connected) and its queue of frames."""
 
-    __slots__ = ("drill_id", "language", "max_age", "opened", "queue", "scope", "user_id", "view_key")
+    __slots__ = ("drill_id", "language", "max_age", "opened", "page", "queue", "scope", "user_id", "view_key")
 
     def __init__(self, grant: dict[str, Any], max_age: float) -> None:
         self.drill_id = int(grant["drill"])
@@ -55,7 +55,8 @@ class Connection:
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUE_FRAMES)
         self.opened = time.monotonic()
         self.max_age = max_age * random.uniform(0.9, 1.1)  # noqa: S311 - spread the reconnects
-        self.view_key = (self.scope.role, self.language, self.scope.departments)
+        self.page = int(grant.get("inject") or 0)  # the inject whose page this is (0: a console)
+        self.view_key = (self.scope.role, self.language, self.scope.departments, self.page)
 
     def push(self, data: bytes) -> None:
         try:
@@ -73,6 +74,8 @@ class Connection:
 
     def sees(self, piece: Piece) -> bool:
         if self.scope.role not in piece.roles or self.language != piece.language:
+            return False
+        if piece.page and piece.page != self.page:
             return False
         return piece.subject is None or self.scope.sees(piece.subject)
 
@@ -299,6 +302,7 @@ class Hub:
                 expand_claims=batch.expand_claims,
                 entries_after=state.entries_after,
                 wanted=wanted,
+                pages=frozenset(c.page for c in listeners if c.page),
             ),
         )
         state.entries_after = max(state.entries_after, rendered.last_entry_id)

@@ -18,6 +18,7 @@ class Piece:
     language: str
     list: str = ""  # data-live-list it goes into when the page does not have it yet
     subject: Inject | None = None  # the inject it shows; None for drill-wide pieces
+    page: int = 0  # only for the page of this inject (its inject page); 0: for every page
 
     @property
     def digest(self) -> str:

@@ -18,9 +18,10 @@ from django.utils import timezone, translation
 
 from drillops.timelines.live.board_pieces import TABLE_ROLES, board_pieces, console_boards
 from drillops.timelines.live.piece import Piece
-from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, TimelineEntry
+from drillops.timelines.models import OPEN_STATUSES, Drill, EscalationStep, Inject, TimelineEntry
+from drillops.timelines.selectors import attach_missed
 from drillops.timelines.views import FEED_LIMIT, TIMELINE_LIMIT
-from drillops.timelines.visibility import STAFF
+from drillops.timelines.visibility import COORDINATOR, STAFF
 
 # Forms in pushed pieces carry this instead of a token; the page puts in its own (one rendering
 # serves every user, and a CSRF token belongs to one browser).
@@ -43,13 +44,20 @@ def _claimed_together(drill_id: int, ids: set[int]) -> set[int]:
 
 
 def render_changes(
-    *, drill_id: int, inject_ids: set[int], expand_claims: bool, entries_after: int, wanted: set[tuple[str, str]]
+    *,
+    drill_id: int,
+    inject_ids: set[int],
+    expand_claims: bool,
+    entries_after: int,
+    wanted: set[tuple[str, str]],
+    pages: frozenset[int] = frozenset(),
 ) -> Rendered:
-    """The pieces of one batch of changes, for the (role, language) pairs that have listeners."""
+    """The pieces of one batch of changes, for the (role, language) pairs that have listeners
+    (and for the inject pages open among them: `pages`, their injects)."""
     close_old_connections()  # this thread lives long: drop a connection the database closed
     started = time.thread_time()
     try:
-        out = _render(drill_id, inject_ids, expand_claims, entries_after, wanted)
+        out = _render(drill_id, inject_ids, expand_claims, entries_after, wanted, pages)
         out.cpu_ms = (time.thread_time() - started) * 1000
         return out
     finally:
@@ -57,7 +65,12 @@ def render_changes(
 
 
 def _render(
-    drill_id: int, inject_ids: set[int], expand_claims: bool, entries_after: int, wanted: set[tuple[str, str]]
+    drill_id: int,
+    inject_ids: set[int],
+    expand_claims: bool,
+    entries_after: int,
+    wanted: set[tuple[str, str]],
+    pages: frozenset[int] = frozenset(),
 ) -> Rendered:
     drill = Drill.objects.select_related("organisation").filter(pk=drill_id).first()
     out = Rendered(last_entry_id=entries_after)
@@ -67,9 +80,10 @@ def _render(
         inject_ids = _claimed_together(drill_id, inject_ids)
     injects = list(
         Inject.objects.filter(drill=drill, pk__in=inject_ids).select_related(
-            "department", "event", "source", "acknowledged_by"
+            "department", "event", "source__department", "acknowledged_by"
         )
     )
+    attach_missed(injects)  # an escalation's card names every department that missed
     entries = list(
         TimelineEntry.objects.filter(drill=drill, pk__gt=entries_after)
         .select_related("actor", "department", "inject")
@@ -87,6 +101,7 @@ def _render(
                 present = {role for role, lang in wanted if lang == language}
                 out.pieces += board_pieces(drill, boards, present, language, CSRF_PLACEHOLDER)
                 out.pieces += _pieces(drill, present, language, injects, entries)
+                out.pieces += _detail_pieces(drill, present, language, injects, entries, pages)
     finally:
         timezone.deactivate()
     return out
@@ -113,4 +128,46 @@ def _pieces(
         if entry.kind == "message":
             html = render_to_string("timelines/_comms_message.html", {"m": entry})
             pieces.append(Piece(f"message-{entry.pk}", html, frozenset(roles), language, "messages"))
+    return pieces
+
+
+def _detail_pieces(
+    drill: Drill,
+    roles: set[str],
+    language: str,
+    injects: Iterable[Inject],
+    entries: Iterable[TimelineEntry],
+    pages: frozenset[int],
+) -> list[Piece]:
+    """The read-only part of the inject pages open now (and only those: other pages never get
+    them): the head (state, deadline, escalation; the ladder for coordinators and observers)
+    and the entries under it."""
+    shown = [i for i in injects if i.pk in pages]
+    notes = [e for e in entries if e.inject_id in pages]
+    if not shown and not notes:
+        return []
+    base: dict[str, Any] = {"drill": drill, "open_statuses": OPEN_STATUSES}
+    steps: dict[int, list[EscalationStep]] = {}
+    if shown and roles & TABLE_ROLES:
+        ladder = EscalationStep.objects.filter(inject__in=shown).select_related("target_department")
+        for step in ladder.order_by("inject_id", "position"):
+            steps.setdefault(step.inject_id, []).append(step)
+    pieces: list[Piece] = []
+    for inject in shown:
+        # Coordinators and observers read the same page (with the ladder); staff without it.
+        for group in (roles & TABLE_ROLES, roles & {STAFF}):
+            if not group:
+                continue
+            role = STAFF if STAFF in group else COORDINATOR
+            context = {**base, "role": role, "i": inject, "steps": steps.get(inject.pk, []) if role != STAFF else []}
+            html = render_to_string("timelines/_inject_detail_head.html", context)
+            pieces.append(Piece(f"detail-{inject.pk}", html, frozenset(group), language, "", inject, inject.pk))
+    for entry in notes:
+        html = render_to_string("timelines/_inject_history_entry.html", {"e": entry})
+        into = f"detail-entries-{entry.inject_id}"
+        pieces.append(
+            Piece(
+                f"detail-entry-{entry.pk}", html, frozenset(roles), language, into, entry.inject, entry.inject_id or 0
+            )
+        )
     return pieces

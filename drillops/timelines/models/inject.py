@@ -162,6 +162,14 @@ class Inject(TimeStampedModel):
         return answered > self.deadline_at
 
     @property
+    def overdue_at(self) -> datetime | None:
+        """When it turns overdue unless someone acknowledges it first (None: it cannot any more, or
+        it has no deadline). Pages tick towards it; is_overdue stays the rule once it is reached."""
+        if self.deadline_at is None or self.status == InjectStatus.CANCELLED or self.acknowledged_at is not None:
+            return None
+        return self.deadline_at
+
+    @property
     def is_escalated(self) -> bool:
         return self.escalation_level > 0
 
