@@ -57,6 +57,8 @@ ROLE_MIX = ["coordinator"] * 1 + ["observer"] * 2 + ["staff"] * 7  # of every 10
 STATUS = re.compile(r'data-status="(\w+)"')
 INJECT_TAG = re.compile(r'<[^>]*data-live-key="inject-(\d+)"[^>]*>')
 NOT_YET = {"pending", "waiting", "cancelled"}
+# The console's event card (coordinators, observers) shows each department copy as a chip.
+CHIP = re.compile(r'data-inject-id="(\d+)" data-status="(\w+)"')
 
 
 @dataclass
@@ -187,6 +189,12 @@ async def refetch(session: Any, base: str, page: Page, jitter: float) -> None:
             page.received[inject] = now
             page.from_refetch.add(inject)
             page.refetched += 1
+    for found, status_of in CHIP.findall(html):  # the console's event cards
+        inject = int(found)
+        if status_of not in NOT_YET and inject not in page.received:
+            page.received[inject] = now
+            page.from_refetch.add(inject)
+            page.refetched += 1
 
 
 async def listen(session: Any, base: str, page: Page, revs: dict[int, str]) -> None:
@@ -230,6 +238,13 @@ def receive(page: Page, event: str, data: str) -> bool:
     now = time.time()
     page.patches += 1
     for part in parts:
+        if part["key"].startswith("event-"):
+            # A card shows every copy of its event again when one changes: the first receipt of
+            # each copy delivered counts, later showings are not duplicates.
+            for inject, status in CHIP.findall(part["html"]):
+                if status == "delivered":
+                    page.received.setdefault(int(inject), now)
+            continue
         if not part["key"].startswith("inject-"):
             continue
         status = STATUS.search(part["html"])

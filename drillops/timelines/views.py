@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET
 from drillops.departments.models import Role
 from drillops.departments.selectors import department_ids_of, organisation_ids_of, role_of
 from drillops.scenarios.models import Scenario
+from drillops.timelines.board import Card, board, board_departments, head_context
 from drillops.timelines.engine.notify import live_rev_key, redis_client
 from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, StopForm, TriggerForm
-from drillops.timelines.models import OPEN_STATUSES, Drill, DrillState, Inject, InjectStatus, TimelineEntry
+from drillops.timelines.models import OPEN_STATUSES, Drill, DrillState, Inject, TimelineEntry
 from drillops.timelines.plan import readiness
 from drillops.timelines.selectors import (
     attach_missed,
@@ -113,41 +114,40 @@ def _with_open_counts(drills: list[Drill], user: Any) -> list[Drill]:
 def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
     timezone.activate(drill.organisation.tz)
     rev = current_rev(drill.pk)  # before reading: a change in between shows as a newer revision
-    injects = list(injects_for(drill, user, role)[:500])
+    scope = scope_for(user, drill, role)
     messages = messages_of(drill).select_related("department")
+    failed = failed_side_effects(drill=drill, user=user, role=role)
     context: dict[str, Any] = {
         "drill": drill,
         "role": role,
         "rev": rev,
         "timeline_limit": TIMELINE_LIMIT,
         "feed_limit": FEED_LIMIT,
-        "injects": injects,
         "messages_feed": list(messages.order_by("-at", "-id")[:FEED_LIMIT]),
-        "now": timezone.now(),
         "open_statuses": OPEN_STATUSES,
+        **head_context(drill, scope, outbox_failed=failed),
     }
-    if role == Role.STAFF:  # the inbox for triage: open items by deadline, the rest folded away
-        attach_missed(injects)
-        context["inbox_open"], context["inbox_done"] = inbox_split(injects)
     if role == Role.COORDINATOR and drill.state == DrillState.SCHEDULED:
         context["readiness"] = readiness(drill)  # the start button names who would receive nothing
-    if role != Role.STAFF:
-        timeline = timeline_of(drill=drill, user=user).select_related("actor", "department", "inject")
+    if scope.watches_drill:
+        timeline = timeline_of(drill=drill, user=user, scope=scope).select_related("actor", "department", "inject")
         context["timeline"] = list(timeline.order_by("-at", "-id")[:TIMELINE_LIMIT])
-        context["counts"] = counts_of(drill)
-    context["outbox_failed"] = failed_side_effects(drill=drill, user=user, role=role)
+        cards = board(drill, scope)
+        context["cards_now"] = sorted((c for c in cards if c.delivered), key=_newest_first)
+        context["cards_upcoming"] = [c for c in cards if not c.delivered]
+        context["board_departments"] = board_departments(cards)
+    else:  # the inbox for triage: open items by deadline, the rest folded away
+        injects = list(injects_for(drill, user, role)[:500])
+        attach_missed(injects)
+        context["injects"] = injects
+        context["inbox_open"], context["inbox_done"] = inbox_split(injects)
     return context
 
 
-def counts_of(drill: Drill) -> dict[str, int]:
-    """One statement: the console's counts are drawn for every push to its pages."""
-    return drill.injects.aggregate(
-        total=Count("id"),
-        delivered=Count("id", filter=Q(delivered_at__isnull=False)),
-        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        escalated=Count("id", filter=Q(escalation_level__gt=0)),
-        resolved=Count("id", filter=Q(status=InjectStatus.RESOLVED)),
-    )
+def _newest_first(card: Card) -> tuple[float, int]:
+    """The order of the live list (data-live-sort-by="delivered", descending)."""
+    delivered = card.first_delivered_at
+    return (-(delivered.timestamp() if delivered else 0.0), -card.order)
 
 
 def _not_on_roster(request: HttpRequest, pk: int) -> HttpResponse:

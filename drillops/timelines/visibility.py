@@ -66,6 +66,13 @@ class InjectScope:
         """Coordinators: every inject, delivered or not, the version's events, every rating."""
         return self.role == COORDINATOR
 
+    @property
+    def watches_drill(self) -> bool:
+        """Coordinators and observers watch the whole drill (the console's cards and counts);
+        staff work their inbox. Within it, what only `sees_everything` may see: the totals, what
+        is still to come, the next event, conditions and failed deliveries."""
+        return self.role in (COORDINATOR, OBSERVER)
+
     def q(self, prefix: str = "") -> Q:
         """A filter on Inject (or, with prefix "inject__", on rows that point at an inject)."""
         if self.role is None:

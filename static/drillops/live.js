@@ -62,11 +62,14 @@
     if (!el) return;
     var root = document;
     var old = root.querySelector('[data-live-key="' + part.key + '"]');
-    if (old) {
+    var home = part.list ? root.querySelector('[data-live-list="' + part.list + '"]') : null;
+    if (old && home && old.parentElement !== home) {
+      old.remove();  // it changed lists (the console's event that was still to come is delivered)
+      insert(home, el);
+    } else if (old) {
       old.replaceWith(el);
     } else if (part.list) {
-      var list = root.querySelector('[data-live-list="' + part.list + '"]');
-      if (list) insert(list, el);
+      if (home) insert(home, el);
     }
     if (window.htmx) window.htmx.process(el);
   }

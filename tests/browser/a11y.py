@@ -42,6 +42,10 @@ ALLOWED_WORDS = frozenset(
         "Webhook",
         "webhook",
         "XLSX",
+        "PDF",  # file formats, and the interface of the same name
+        "JSON",
+        "API",
+        "Krippendorff",  # the agreement statistic is named after him in Chinese too
         "MB",
         "HH",
         "MM",

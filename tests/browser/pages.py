@@ -45,12 +45,13 @@ def pages_while_running(ids: Ids) -> dict[str, list[str]]:
 
 
 def pages_after_the_end(ids: Ids) -> dict[str, list[str]]:
-    """Username -> paths once the drill has finished (questionnaires sent, findings proposed)."""
+    """Username -> paths once the drill has finished (questionnaires sent, findings proposed, the
+    report published)."""
     d = ids.drill
     return {
-        "coordinator": [f"/drills/{d}/", f"/drills/{d}/proposals/"],
-        "cs": [f"/drills/{d}/questionnaire/"],
-        "observer": [f"/drills/{d}/", f"/drills/{d}/questionnaire/"],
+        "coordinator": [f"/drills/{d}/", f"/drills/{d}/proposals/", f"/drills/{d}/report/"],
+        "cs": [f"/drills/{d}/questionnaire/", f"/drills/{d}/report/"],
+        "observer": [f"/drills/{d}/", f"/drills/{d}/questionnaire/", f"/drills/{d}/report/"],
     }
 
 

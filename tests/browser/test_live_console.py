@@ -110,15 +110,15 @@ def test_inject_arrives_and_ack_shows_without_reload(asgi_server, demo, dispatch
         assert "First complaint call" in card.inner_text()
         assert staff.evaluate(STILL_HERE) == "still-here", "the staff page reloaded"
 
-        # A journalist's call, sent now: pushed to the inbox and to the coordinator's table.
+        # A journalist's call, sent now: pushed to the inbox and to the coordinator's event cards.
         made = send_adhoc(base, token, drill_id, cs_id, "Journalist asks for comment")
         card = staff.wait_for_selector(f"article[data-inject-id='{made}'][data-status=delivered]", timeout=WAIT_MS)
         assert "Journalist asks for comment" in card.inner_text()
         assert "delivered" in pushed(staff, f"inject-{made}"), "the card did not come with a push"
         staff.screenshot(path=str(SHOTS / "browser_staff_inbox_en.png"), full_page=True)
-        row = f"#injects tr[data-inject-id='{made}']"
+        row = f"[data-card] .chip[data-inject-id='{made}']"
         coord.wait_for_selector(f"{row}[data-status=delivered]", timeout=WAIT_MS)
-        assert "delivered" in pushed(coord, f"inject-{made}"), "the row did not come with a push"
+        assert "delivered" in pushed(coord, f"inject-{made}"), "the card did not come with a push"
         assert_no_polling(staff, staff_fetches)  # before its own form posts reload it
 
         # Acknowledging from the pushed card (its form got the page's CSRF token).

@@ -114,7 +114,7 @@ def test_a_delivery_reaches_coordinators_observers_and_its_department_only(world
     wait_for(lambda: all(key in streams[name].piece_keys() for name in ("coord", "obs", "cs")))
     time.sleep(SETTLE_S)
     assert 'data-status="delivered"' in streams["coord"].html_of(key)
-    assert "<tr" in streams["obs"].html_of(key)  # the table row, as the observer's console shows it
+    assert 'class="event-card' in streams["obs"].html_of(key)  # the event's card, as the console shows it
     assert "<article" in streams["cs"].html_of(key)  # the inbox card, as staff see it
     assert streams["risk"].events == [], "staff of another department received something"
     # The response comes back to the coordinator's console the same way.
@@ -134,9 +134,11 @@ def test_an_undelivered_inject_change_reaches_coordinators_only(world, coordinat
     }
     streams = open_streams(world, coord=coordinator, obs=observer, cs=cs_staff, risk=world["risk_staff"])
     publish_now(world["drill"].pk, "changed", {"inject": pending.pk})
-    wait_for(lambda: f"inject-{pending.pk}" in streams["coord"].piece_keys())
+    card = f"event-{pending.event_id}"  # the console shows it on its event's card
+    wait_for(lambda: card in streams["coord"].piece_keys())
     time.sleep(SETTLE_S)
     for name in ("obs", "cs", "risk"):
+        assert card not in streams[name].piece_keys(), name
         assert f"inject-{pending.pk}" not in streams[name].piece_keys(), name
         assert not any(event == "patch" for event, _data in streams[name].events), name
     for stream in streams.values():

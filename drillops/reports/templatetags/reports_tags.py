@@ -17,7 +17,7 @@ from drillops.reports.charts.report import department_label
 from drillops.reports.formatting import duration_text, figure_text
 from drillops.reports.forms_proposals import ProposalAcceptForm
 from drillops.reports.models import ImprovementStatus, ObservationFlag
-from drillops.reports.selectors import can_read_report
+from drillops.reports.selectors import can_read_report, open_items_for_drill
 from drillops.timelines.models import DrillState
 
 register = template.Library()
@@ -115,3 +115,10 @@ def label(value: str | None, kind: str) -> str:
         return str(CHOICES[kind](value).label)
     except (KeyError, ValueError):
         return str(value or "—")
+
+
+@register.simple_tag
+def open_items_of(drill: Any) -> list[Any]:
+    """The improvement items this drill re-tests (the organisation's open items from earlier
+    drills), for its console: the selector the next comparable drill verifies them with."""
+    return list(open_items_for_drill(drill)[:20])

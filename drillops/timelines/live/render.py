@@ -7,7 +7,6 @@ page's own scope, `InjectScope.sees()`, whether it may have it."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,39 +16,16 @@ from django.db import close_old_connections
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from drillops.timelines.live.board_pieces import TABLE_ROLES, board_pieces, console_boards
+from drillops.timelines.live.piece import Piece
 from drillops.timelines.models import OPEN_STATUSES, Drill, EscalationStep, Inject, TimelineEntry
 from drillops.timelines.selectors import attach_missed
-from drillops.timelines.views import FEED_LIMIT, TIMELINE_LIMIT, counts_of
-from drillops.timelines.visibility import COORDINATOR, OBSERVER, STAFF
+from drillops.timelines.views import FEED_LIMIT, TIMELINE_LIMIT
+from drillops.timelines.visibility import COORDINATOR, STAFF
 
 # Forms in pushed pieces carry this instead of a token; the page puts in its own (one rendering
 # serves every user, and a CSRF token belongs to one browser).
 CSRF_PLACEHOLDER = "live-csrf-placeholder"
-TABLE_ROLES = frozenset({COORDINATOR, OBSERVER})
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One element of a page, as pages of `roles` in `language` show it."""
-
-    key: str  # data-live-key of the element it replaces or inserts
-    html: str
-    roles: frozenset[str]
-    language: str
-    list: str = ""  # data-live-list it goes into when the page does not have it yet
-    subject: Inject | None = None  # the inject it shows; None for drill-wide pieces
-    page: int = 0  # only for the page of this inject (its inject page); 0: for every page
-
-    @property
-    def digest(self) -> str:
-        return hashlib.blake2b(self.html.encode(), digest_size=12).hexdigest()
-
-    def as_json(self) -> dict[str, str]:
-        return (
-            {"key": self.key, "list": self.list, "html": self.html}
-            if self.list
-            else {"key": self.key, "html": self.html}
-        )
 
 
 @dataclass
@@ -116,13 +92,15 @@ def _render(
     if entries:
         out.last_entry_id = entries[-1].pk
     roles = {role for role, _language in wanted}
-    counts = counts_of(drill) if roles & TABLE_ROLES and (injects or entries) else None
     timezone.activate(drill.organisation.tz)
     try:
+        # The console's head and cards, read once per role (every language shows the same rows).
+        boards = console_boards(drill, roles & TABLE_ROLES, injects) if injects or entries else {}
         for language in sorted({language for _role, language in wanted}):
             with translation.override(language):
                 present = {role for role, lang in wanted if lang == language}
-                out.pieces += _pieces(drill, present, language, injects, entries, counts)
+                out.pieces += board_pieces(drill, boards, present, language, CSRF_PLACEHOLDER)
+                out.pieces += _pieces(drill, present, language, injects, entries)
                 out.pieces += _detail_pieces(drill, present, language, injects, entries, pages)
     finally:
         timezone.deactivate()
@@ -135,19 +113,11 @@ def _pieces(
     language: str,
     injects: Iterable[Inject],
     entries: Iterable[TimelineEntry],
-    counts: dict[str, int] | None,
 ) -> list[Piece]:
     base: dict[str, Any] = {"drill": drill, "open_statuses": OPEN_STATUSES, "csrf_token": CSRF_PLACEHOLDER}
     pieces = []
-    if counts is not None:
-        for role in sorted(roles & TABLE_ROLES):
-            html = render_to_string("timelines/_live_head.html", {**base, "role": role, "counts": counts})
-            pieces.append(Piece("head", html, frozenset({role}), language))
     for inject in injects:
         key = f"inject-{inject.pk}"
-        if roles & TABLE_ROLES:
-            html = render_to_string("timelines/_inject_row.html", {**base, "i": inject})
-            pieces.append(Piece(key, html, TABLE_ROLES, language, "injects", inject))
         if STAFF in roles and inject.delivered_at is not None:
             html = render_to_string("timelines/_inject_card.html", {**base, "i": inject})
             pieces.append(Piece(key, html, frozenset({STAFF}), language, "injects", inject))

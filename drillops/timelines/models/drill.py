@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -104,6 +104,17 @@ class Drill(TimeStampedModel):
 
     def real_seconds(self, scenario_seconds: float) -> float:
         return scenario_seconds / self.time_scale
+
+    def scenario_elapsed(self, now: datetime) -> float:
+        """The scenario clock at `now`: the real time it ran since the start (pauses left out;
+        standing still while paused and after the end), in scenario seconds."""
+        if self.started_at is None:
+            return 0.0
+        end = self.ended_at or now
+        if self.paused_at is not None:
+            end = min(end, self.paused_at)
+        ran = (end - self.started_at - self.paused_total).total_seconds()
+        return self.scenario_seconds(max(0.0, ran))
 
 
 class SeatRole(models.TextChoices):
