@@ -2,10 +2,11 @@
 
 DESIGN.md "API v1", Errors: bad input answers 400 with field messages (`{"field": ["message"]}`);
 a request without credentials 401; an action the caller's role may not take 403; an object the
-caller may not see (or a page past the last) 404; a rule of the domain 409 (core.exceptions);
-the login door's address throttle 429. Views document only their success bodies and the error
-bodies that differ from these (the import's `{"errors": [...]}`); this hook adds the rest to each
-operation where it can happen, so that the schema names every answer a client may get.
+caller may not see (or a page past the last) 404; a rule of the domain 409 (core.exceptions).
+Views document only their success bodies and the answers that differ from these (the import's
+`{"errors": [...]}`, the token door's lockout 403 and throttle 429, the only door throttled);
+this hook adds the rest to each operation where it can happen, so that the schema names every
+answer a client may get.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ DESCRIPTIONS = {
     "403": "The caller's role may not take this action on this object.",
     "404": "No such object among those the caller may see (or no such page).",
     "409": "A rule of the domain refuses this now (for example a transition that is not allowed), with the reason.",
-    "429": "Too many attempts: try again after Retry-After seconds.",
 }
 UNSAFE = {"post", "put", "patch", "delete"}
 
