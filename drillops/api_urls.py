@@ -1,8 +1,9 @@
 """API v1 routes. One router, declared in one place, so the role matrix test sees every route."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
+from drillops.core.api.notfound import NotFoundView
 from drillops.departments.api.views import DepartmentViewSet, TokenView, UserViewSet
 from drillops.reports.api.cases import CaseViewSet
 from drillops.reports.api.findings import FindingViewSet
@@ -46,4 +47,7 @@ urlpatterns = [
         name="drill-report-publish",
     ),
     path("", include(router.urls)),
+    # Last: any other path under /api/v1/ ending in a slash is a JSON 404 (core.api.notfound);
+    # one without the slash is still redirected to it first (APPEND_SLASH).
+    re_path(r"^(?P<rest>.+)/$", NotFoundView.as_view(), name="not-found"),
 ]

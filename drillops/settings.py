@@ -266,6 +266,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's 400/401/403/404/409 answers, documented in one place (core.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "drillops.core.api.schema.document_error_responses",
+    ],
     # A member's role appears in several components (a user, a new user with their link).
     "ENUM_NAME_OVERRIDES": {
         "MemberRoleEnum": "drillops.departments.models.Role",

@@ -61,6 +61,19 @@ PROPOSALS = [
         None,
         status=404,
     ),
+    # Found by fuzzing: an id that is not a number was a 500 (ValueError) rather than a 404.
+    Bad(
+        "accept a proposal whose id is not a number",
+        lambda w: f"/api/v1/drills/{w.ended.pk}/proposals/x,y/accept/",
+        lambda w: {},
+        status=404,
+    ),
+    Bad(
+        "drop a proposal whose id is not a number",
+        lambda w: f"/api/v1/drills/{w.ended.pk}/proposals/null/drop/",
+        None,
+        status=404,
+    ),
 ]
 
 TRENDS = [

@@ -182,6 +182,11 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("set_language", "POST"): Case(everyone({302, 204}), body=lambda w: {"language": "zh-hans"}),
     # --- API: auth, departments, users ------------------------------------------------------------
     ("api:auth-token", "POST"): Case(everyone(200), body=lambda w: {"username": "coord", "password": "pw-coord"}),
+    # A path under /api/v1/ that names no route: JSON 404 for members, 401 without credentials.
+    **{
+        ("api:not-found", method): Case(expect(404, [*MEMBERS, OC]), lambda w: {"rest": "drills/0.5"})
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    },
     ("api:department-list", "GET"): Case(expect(200, [*MEMBERS, OC])),
     ("api:department-list", "POST"): Case(
         expect(201, [C, OC], forbidden=NON_COORDINATORS), body=lambda w: {"code": "new", "name": "New"}

@@ -113,7 +113,7 @@ class NewAccount:
 
 
 def _create_member(
-    organisation: Organisation, username: str, role: str, departments: list[Department], **profile: str
+    organisation: Organisation, username: str, role: str, departments: list[Department], **profile: Any
 ) -> Any:
     """The account and its memberships, without a usable password; the caller checks who may
     grant the role and audits."""
@@ -141,10 +141,11 @@ def user_create(
     departments: list[Department] | None = None,
     first_name: str = "",
     last_name: str = "",
+    is_active: bool = True,
 ) -> NewAccount:
     """A new member without a usable password; the returned link is theirs to choose one."""
     departments = list(departments or [])
-    profile = {"email": email, "first_name": first_name, "last_name": last_name}
+    profile = {"email": email, "first_name": first_name, "last_name": last_name, "is_active": is_active}
     rules.check_may_grant(by, organisation, role)
     user = _create_member(organisation, username, role, departments, **profile)
     link = _make_link(user, base_url)
@@ -154,7 +155,13 @@ def user_create(
         obj=user,
         actor=by,
         organisation_id=organisation.pk,
-        data={"username": username, "role": role, "departments": [d.pk for d in departments], "link_mailed": mailed},
+        data={
+            "username": username,
+            "role": role,
+            "departments": [d.pk for d in departments],
+            "is_active": is_active,
+            "link_mailed": mailed,
+        },
     )
     return NewAccount(user=user, link=link)
 

@@ -306,3 +306,15 @@ def test_inject_list_pages_like_every_list(world: World, client_as: Clients) -> 
     assert filtered["count"] == 1 and filtered["results"][0]["id"] == world.risk_inject.pk
     staff = client_as("staff_other").get(f"{url}?department={world.cs.pk}").json()
     assert staff["count"] == 0  # another department's injects stay invisible, filter or not
+
+
+def test_an_api_path_that_names_no_route_is_a_json_404(world: World, client_as: Clients) -> None:
+    """Found by fuzzing: an id the route's pattern does not take (`0.5`, `x`) fell through to
+    Django's HTML 404 page; the API answers JSON like everywhere else (401 without credentials)."""
+    for path in ("/api/v1/drills/0.5/", "/api/v1/scenarios/x/events/", "/api/v1/nothing/here/"):
+        for method in ("get", "post", "delete"):
+            answer = getattr(client_as("coordinator"), method)(path)
+            assert answer.status_code == 404 and answer["Content-Type"] == "application/json", (method, path)
+            assert answer.json() == {"detail": "Not found."}
+        assert client_as("anonymous").get(path).status_code == 401
+    assert client_as("coordinator").get("/api/v1/drills/").status_code == 200  # the routes before it still answer

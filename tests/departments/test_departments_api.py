@@ -75,6 +75,16 @@ def test_coordinator_creates_staff_user_with_memberships(world: World, client_as
     assert {m.department_id for m in memberships} == {world.cs.pk, world.risk.pk}
 
 
+def test_a_user_may_be_created_inactive(world: World, client_as: Clients) -> None:
+    """Found by fuzzing: `is_active` in the body of a new user (as the schema allows) was a 500."""
+    for fmt, name, active in (("multipart", "obs-later", "false"), ("json", "obs-now", True)):
+        body = {"username": name, "email": f"{name}@example.test", "role": "observer", "is_active": active}
+        answer = client_as("coordinator").post("/api/v1/users/", body, format=fmt)
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["is_active"] is (active is True) and answer.json()["set_password_link"]
+        assert Membership.objects.get(user__username=name).user.is_active is (active is True)
+
+
 def test_staff_user_needs_a_department(world: World, client_as: Clients) -> None:
     body = {"username": "nodept", "role": "staff"}
     answer = client_as("coordinator").post("/api/v1/users/", body, format="json")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,7 +36,7 @@ class ProposalSerializer(serializers.ModelSerializer):
     target_text = serializers.CharField(read_only=True)
     timeline_entries: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     decided_by = serializers.SerializerMethodField()
-    decided_at = UTCDateTimeField(read_only=True)
+    decided_at = UTCDateTimeField(read_only=True, allow_null=True)
     created_at = UTCDateTimeField(read_only=True)
     updated_at = UTCDateTimeField(read_only=True)
 
@@ -119,7 +119,7 @@ class ProposalViewSet(DrillChildMixin, mixins.ListModelMixin, viewsets.GenericVi
         return Response(ProposalSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: ProposalSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def refresh(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Propose findings again from the drill's metrics; decided proposals stay as they are."""
         drill = self.get_drill()

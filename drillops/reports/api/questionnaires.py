@@ -192,7 +192,7 @@ class DrillSurveyViewSet(DrillChildMixin, mixins.ListModelMixin, viewsets.Generi
         return Response(ResultsSerializer(drill_questionnaire_results(self.get_drill())).data)
 
     @extend_schema(request=SendSerializer, responses={201: SurveySerializer(many=True)})
-    @action(detail=False, methods=["post"], serializer_class=SendSerializer)
+    @action(detail=False, methods=["post"], serializer_class=SendSerializer, pagination_class=None)
     def send(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send questionnaires to the roster: "pre" before the drill starts, "post" once it has
         ended (sent by itself then; sending again adds only templates not yet sent)."""

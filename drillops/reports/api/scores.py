@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -53,6 +53,7 @@ class AgreementSerializer(serializers.Serializer):
     ratings = serializers.IntegerField()
 
 
+@extend_schema_serializer(many=False)  # one summary, though answered by the list route
 class ScoreSummarySerializer(serializers.Serializer):
     units = ScoreUnitSerializer(many=True)
     agreement = AgreementSerializer(allow_null=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 
 from drillops.reports import services

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from drillops.core.errors import InvalidInput
 from drillops.departments.models import Organisation
 from drillops.scenarios.models import Scenario, ScenarioVersion
-from drillops.scenarios.msel.export import export_version
+from drillops.scenarios.msel.export import XLSX_TYPE, export_version
 from drillops.scenarios.msel.parse import parse_options
 from drillops.scenarios.msel.reader import MAX_BODY, MAX_BYTES, ImportRefused, content_length, error
 from drillops.scenarios.msel.services import msel_import
@@ -57,7 +57,7 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("lang", str, enum=["en", "zh-hans"], description="Header language (default: the request's)"),
     OpenApiParameter("version", int, description="Version number (default: the latest)"),
 ]
-EXPORT_RESPONSES = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
+EXPORT_RESPONSES = {(200, XLSX_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY}
 
 
 def _refused(errors: list[dict[str, Any]]) -> Response:

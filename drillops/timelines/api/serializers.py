@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 
 from drillops.core.api.fields import FREE_TEXT_MAX, FreeTextField, UTCDateTimeField, format_utc
 from drillops.core.api.serializers import BaseModelSerializer
@@ -22,8 +23,13 @@ PG_INT_MAX = 2_147_483_647
 
 @extend_schema_field(OpenApiTypes.INT)
 class ScenarioField(serializers.PrimaryKeyRelatedField):
+    """The drill's scenario: written when the drill is made, read from its version."""
+
     def get_queryset(self) -> Any:
         return scenarios_visible_to(self.context["request"].user)
+
+    def get_attribute(self, instance: Drill) -> Any:
+        return PKOnlyObject(pk=instance.scenario_version.scenario_id)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -36,7 +42,7 @@ class VersionField(serializers.PrimaryKeyRelatedField):
 
 
 class DrillSerializer(BaseModelSerializer):
-    scenario = ScenarioField(write_only=True)
+    scenario = ScenarioField()
     version = VersionField(
         write_only=True,
         required=False,
@@ -83,11 +89,6 @@ class DrillSerializer(BaseModelSerializer):
         from django.conf import settings
 
         return str(settings.EXERCISE_MARK)
-
-    def to_representation(self, instance: Drill) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["scenario"] = instance.scenario_version.scenario_id
-        return data
 
 
 class DrillDetailSerializer(DrillSerializer):
