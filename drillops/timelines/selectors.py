@@ -36,7 +36,7 @@ from drillops.timelines.visibility import (
     token_visible_sql,
 )
 
-__all__ = ["drill_role", "observed_drill_ids", "scope_for"]
+__all__ = ["InjectScope", "drill_role", "observed_drill_ids", "scope_for"]
 
 
 def drills_visible_to(user: Any) -> QuerySet[Drill]:

@@ -22,6 +22,7 @@ from drillops.timelines.forms import AdhocInjectForm, ForwardForm, MessageForm, 
 from drillops.timelines.models import OPEN_STATUSES, Drill, DrillState, Inject, InjectStatus, TimelineEntry
 from drillops.timelines.plan import readiness
 from drillops.timelines.selectors import (
+    InjectScope,
     drill_role,
     drills_visible_to,
     failed_side_effects,
@@ -129,14 +130,15 @@ def live_context(drill: Drill, user: Any, role: str) -> dict[str, Any]:
     if role != Role.STAFF:
         timeline = timeline_of(drill=drill, user=user).select_related("actor", "department", "inject")
         context["timeline"] = list(timeline.order_by("-at", "-id")[:TIMELINE_LIMIT])
-        context["counts"] = counts_of(drill)
+        context["counts"] = counts_of(drill, scope_for(user, drill, role))
     context["outbox_failed"] = failed_side_effects(drill=drill, user=user, role=role)
     return context
 
 
-def counts_of(drill: Drill) -> dict[str, int]:
-    """One statement: the console's counts are drawn for every push to its pages."""
-    return drill.injects.aggregate(
+def counts_of(drill: Drill, scope: InjectScope) -> dict[str, int]:
+    """One statement: the console's counts are drawn for every push to its pages. Counted over
+    what the scope sees: an observer's total is what was delivered, never what is still to come."""
+    return drill.injects.filter(scope.q()).aggregate(
         total=Count("id"),
         delivered=Count("id", filter=Q(delivered_at__isnull=False)),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),

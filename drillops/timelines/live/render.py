@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from drillops.timelines.models import OPEN_STATUSES, Drill, Inject, TimelineEntry
 from drillops.timelines.views import FEED_LIMIT, TIMELINE_LIMIT, counts_of
-from drillops.timelines.visibility import COORDINATOR, OBSERVER, STAFF
+from drillops.timelines.visibility import COORDINATOR, OBSERVER, STAFF, InjectScope
 
 # Forms in pushed pieces carry this instead of a token; the page puts in its own (one rendering
 # serves every user, and a CSRF token belongs to one browser).
@@ -101,7 +101,9 @@ def _render(
     if entries:
         out.last_entry_id = entries[-1].pk
     roles = {role for role, _language in wanted}
-    counts = counts_of(drill) if roles & TABLE_ROLES and (injects or entries) else None
+    # Counted per role through its scope: an observer's counts are of delivered injects only.
+    changed = bool(injects or entries)
+    counts = {role: counts_of(drill, InjectScope(role)) for role in roles & TABLE_ROLES if changed}
     timezone.activate(drill.organisation.tz)
     try:
         for language in sorted({language for _role, language in wanted}):
@@ -119,14 +121,13 @@ def _pieces(
     language: str,
     injects: Iterable[Inject],
     entries: Iterable[TimelineEntry],
-    counts: dict[str, int] | None,
+    counts: dict[str, dict[str, int]],
 ) -> list[Piece]:
     base: dict[str, Any] = {"drill": drill, "open_statuses": OPEN_STATUSES, "csrf_token": CSRF_PLACEHOLDER}
     pieces = []
-    if counts is not None:
-        for role in sorted(roles & TABLE_ROLES):
-            html = render_to_string("timelines/_live_head.html", {**base, "role": role, "counts": counts})
-            pieces.append(Piece("head", html, frozenset({role}), language))
+    for role in sorted(roles & counts.keys()):
+        html = render_to_string("timelines/_live_head.html", {**base, "role": role, "counts": counts[role]})
+        pieces.append(Piece("head", html, frozenset({role}), language))
     for inject in injects:
         key = f"inject-{inject.pk}"
         if roles & TABLE_ROLES:
