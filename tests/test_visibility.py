@@ -11,8 +11,8 @@ Each door is asked as every role; its answer's text must not hold a title or bod
 undelivered inject unless the role may read the script (coordinators and administrators, or
 everyone on the roster once the report is published), nor the second observer's rating unless
 the role may read it; where the answer lists injects, the ids must be exactly those the rule
-gives. The rule is written here again, plainly, from DESIGN.md (`may_see`), so that the test does
-not grade the code with its own answer.
+gives. The rule is written again, plainly, from DESIGN.md (world_secrets.may_see), so that the
+test does not grade the code with its own answer.
 """
 
 from __future__ import annotations
@@ -40,28 +40,21 @@ from drillops.timelines.models import Inject, Notification, Outbox, TimelineEntr
 from drillops.timelines.visibility import scope_for
 
 from .api.world import ROLES, World, build_world
-from .api.world_secrets import OBSERVER_TWO, RATING_NOTE, add_secrets, undelivered
+from .api.world_secrets import (
+    OBSERVER_TWO,
+    ON_ROSTER,
+    RATING_NOTE,
+    SCRIPT_READERS,
+    add_secrets,
+    may_see,
+    undelivered,
+)
 from .test_role_matrix import all_routes, fill, methods_of
 
 A, C, ST, SO, OI, OU, OC, SU = ROLES
 EVERY_ROLE = (*ROLES, OBSERVER_TWO)
-SCRIPT_READERS = frozenset({C, SU})  # undelivered injects and the version's events, before publishing
 RATING_READERS = frozenset({C, SU, OBSERVER_TWO})  # the second observer's rating, before publishing
-ROSTER = frozenset({C, SU, ST, SO, OI, OBSERVER_TWO})  # everyone who sees the secret drills
-
-
-def may_see(world: World, role: str, inject: Inject) -> bool:
-    """DESIGN.md's rule for the secret drill: coordinators and administrators everything; staff
-    what was delivered to their department; observers on the roster what was delivered to any."""
-    if role in SCRIPT_READERS:
-        return True
-    if role not in ROSTER or inject.delivered_at is None:
-        return False
-    if role == ST:
-        return inject.department_id == world.cs.pk
-    if role == SO:
-        return inject.department_id == world.risk.pk
-    return True
+ROSTER = ON_ROSTER  # everyone who sees the secret drills
 
 
 # --- doors ------------------------------------------------------------------------------------------

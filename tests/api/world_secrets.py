@@ -98,5 +98,25 @@ def add_secrets(world: Any) -> None:
     world.secret_ended = ended
 
 
+# Who reads what of the secret drills, by the names of tests/api/world.py's ROLES.
+SCRIPT_READERS = frozenset({"coordinator", "superuser"})  # undelivered injects, before publishing
+ON_ROSTER = frozenset({*SCRIPT_READERS, "staff_target", "staff_other", "observer_invited", OBSERVER_TWO})
+
+
+def may_see(world: Any, role: str, inject: Inject) -> bool:
+    """DESIGN.md's rule, written out plainly (not through drillops' own code) for the secret
+    drills: coordinators and administrators everything; staff what was delivered to their
+    department; observers on the roster what was delivered to any department."""
+    if role in SCRIPT_READERS:
+        return True
+    if role not in ON_ROSTER or inject.delivered_at is None:
+        return False
+    if role == "staff_target":
+        return inject.department_id == world.cs.pk
+    if role == "staff_other":
+        return inject.department_id == world.risk.pk
+    return True
+
+
 def undelivered(drill: Drill) -> list[Inject]:
     return list(Inject.objects.filter(drill=drill, delivered_at__isnull=True).order_by("id"))
