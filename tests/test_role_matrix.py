@@ -43,6 +43,7 @@ from drillops.timelines.models import Drill, EntryKind, Inject, RosterEntry, Tim
 from .api.world import ROLES, World, build_world
 from .api.world_reports import answers_for
 from .api.world_secrets import add_secrets, may_see
+from .factories import OrganisationFactory
 
 A, C, ST, SO, OI, OU, OC, SU = ROLES
 MEMBERS = (C, ST, SO, OI, OU)
@@ -793,3 +794,16 @@ def test_admin_is_for_staff_users_only(matrix_world: World) -> None:
             if not ok:
                 failures.append(f"GET {url} ({route.name}) as {role}: {code} {location}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_the_write_check_sees_even_a_write_that_a_savepoint_undid() -> None:
+    """The probe behind "a refused request changed nothing": a row inserted and rolled back still
+    counts, and a read does not."""
+    before = _writes()
+    Department.objects.filter(pk=0).exists()
+    assert _writes() == before
+    with transaction.atomic():
+        OrganisationFactory(slug="probe")
+        transaction.set_rollback(True)
+    assert _writes() != before

@@ -83,6 +83,7 @@ class Door:
     rating_marks: tuple[str, ...] = (RATING_NOTE,)
     injects: Ids | None = None  # the inject ids the answer lists, compared with the rule
     coordinator_reads_script: bool = False  # the check is not vacuous: the coordinator sees it here
+    coordinator_reads_rating: bool = False  # likewise for the second observer's rating
 
 
 def _secret(w: World) -> dict[str, Any]:
@@ -141,8 +142,8 @@ DOORS: dict[str, list[Door]] = {
     "api:drill-timeline": [Door(_secret, injects=_timeline_injects)],
     "api:drill-messages": [Door(_secret)],
     "api:drill-roster": [Door(_secret)],
-    "api:drill-observation-list": [Door(_secret_child), PUBLISHED],
-    "api:drill-score-list": [Door(_secret_child, rating_marks=("obs-two",))],
+    "api:drill-observation-list": [Door(_secret_child, coordinator_reads_rating=True), PUBLISHED],
+    "api:drill-score-list": [Door(_secret_child, rating_marks=("obs-two",), coordinator_reads_rating=True)],
     "api:drill-finding-list": [Door(_secret_child), Door(_ended_child)],
     "api:drill-finding-detail": [Door(lambda w: {"drill_pk": w.ended.pk, "pk": w.finding.pk})],
     "api:drill-proposal-list": [Door(_ended_child)],
@@ -294,12 +295,11 @@ def counts_to_come(text: str) -> int:
 
 def door_failures(world: World, name: str, url: str, door: Door, *, token: bool = False) -> list[str]:
     failures = []
-    script = {s for i in undelivered(world.secret) for s in (i.title, i.body)}
     for role in EVERY_ROLE:
         response = ask(world, role, url, token=token)
         text = response.content.decode(errors="replace")
         where = f"GET {url} ({name}) as {role} [{response.status_code}]"
-        leaked = {s for s in script if s in text}
+        leaked = secrets_in(text, world)
         if leaked and role not in door.script_readers:
             failures.append(f"{where} shows undelivered injects: {sorted(leaked)}")
         if role == C and door.coordinator_reads_script and not leaked:
@@ -311,6 +311,8 @@ def door_failures(world: World, name: str, url: str, door: Door, *, token: bool 
         marks = [m for m in door.rating_marks if m in text]
         if marks and role not in door.rating_readers:
             failures.append(f"{where} shows the second observer's rating: {marks}")
+        if role == C and door.coordinator_reads_rating and not marks:
+            failures.append(f"{where}: the coordinator should read the second observer's rating here")
         if door.injects is not None and response.status_code == 200:
             shown = door.injects(response)
             expected = expected_injects(world, role, name, door, url)
