@@ -754,7 +754,7 @@ def test_no_expectation_for_a_route_that_is_gone() -> None:
 def test_role_matrix(matrix_world: World) -> None:
     routes = {route.name: route for route in all_routes()}
     failures = []
-    writes_seen = False
+    writes_seen = form_refusals_seen = False
     for (name, method), case in EXPECTATIONS.items():
         url = fill(routes[name].pattern, case.target(matrix_world))
         for role in ROLES:
@@ -766,7 +766,9 @@ def test_role_matrix(matrix_world: World) -> None:
                 failures.append(f"{where}: refused ({response.status_code}) but wrote to {response.written}")
             failures += _shown_failures(matrix_world, name, method, role, where, response)
             writes_seen = writes_seen or bool(response.written)
+            form_refusals_seen = form_refusals_seen or (response.status_code == 302 and refused(response))
     assert writes_seen, "no request wrote anything: the check of refused requests sees nothing"
+    assert form_refusals_seen, "no form post was seen refused: the 302-with-an-error check sees nothing"
     assert not failures, "\n".join(failures)
 
 
