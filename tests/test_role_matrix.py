@@ -15,19 +15,36 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from drillops.departments import services as department_services
+from drillops.departments.models import Department
 from drillops.reports import services as report_services
-from drillops.reports.models import ReportExport
+from drillops.reports.models import Case as CaseRecord
+from drillops.reports.models import (
+    Finding,
+    FindingProposal,
+    ImprovementItem,
+    Observation,
+    QuestionnaireTemplate,
+    ReportExport,
+    ReportVersion,
+    Survey,
+)
 from drillops.scenarios import services as scenario_services
+from drillops.scenarios.models import Objective, Scenario, ScenarioEvent, ScenarioVersion
 from drillops.timelines import services as drill_services
+from drillops.timelines.models import Drill, EntryKind, Inject, RosterEntry, TimelineEntry
 
 from .api.world import ROLES, World, build_world
 from .api.world_reports import answers_for
+from .api.world_secrets import add_secrets, may_see
+from .factories import OrganisationFactory
 
 A, C, ST, SO, OI, OU, OC, SU = ROLES
 MEMBERS = (C, ST, SO, OI, OU)
@@ -105,6 +122,11 @@ def _event_body(w: Any) -> dict[str, Any]:
 
 def _drill(w: Any) -> dict[str, Any]:
     return {"pk": w.drill.pk}
+
+
+def _secret(w: Any) -> dict[str, Any]:
+    """The running drill with pending, waiting and cancelled injects (tests/api/world_secrets.py)."""
+    return {"pk": w.secret.pk}
 
 
 def _roster_entry(name: str) -> Callable[[Any], dict[str, Any]]:
@@ -253,12 +275,12 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
     ("api:drill-resume", "POST"): drill_write(200, lambda w: {"pk": w.paused.pk}),
     ("api:drill-finish", "POST"): drill_write(200, _drill),
     ("api:drill-stop", "POST"): drill_write(200, _drill, lambda w: {"reason": "Real emergency"}),
-    ("api:drill-injects", "GET"): drill_read(_drill),
+    ("api:drill-injects", "GET"): drill_read(_secret),
     ("api:drill-injects", "POST"): drill_write(
         201, _drill, lambda w: {"title": "Reporter calls", "body": "B", "departments": [w.cs.pk]}
     ),
     ("api:drill-trigger", "POST"): drill_write(200, lambda w: {"pk": w.drill.pk, "event_id": w.event.pk}),
-    ("api:drill-timeline", "GET"): drill_read(_drill),
+    ("api:drill-timeline", "GET"): drill_read(_secret),
     ("api:drill-messages", "GET"): drill_read(_drill),
     ("api:drill-messages", "POST"): Case(
         expect(201, [C, ST, SO], forbidden=[OI, OU], hidden=[OC]), _drill, lambda w: {"text": "Hello"}
@@ -496,6 +518,123 @@ EXPECTATIONS: dict[tuple[str, str], Case] = {
 }
 
 
+# --- what list answers show: the ids each role may see, by a plain rule per list -------------------
+# Every GET answer that is a page of results ({"results": [...]}) is compared with its rule here;
+# a list without a rule fails. The inject lists and the timeline are asked of the secret drill
+# (delivered, pending, waiting and cancelled injects: tests/api/world_secrets.py).
+
+
+def _organisations(world: Any, role: str) -> set[int] | None:
+    """The organisations a role belongs to; None for the superuser (every one)."""
+    if role == SU:
+        return None
+    return {OC: {world.other_org.pk}, A: set()}.get(role, {world.org.pk})
+
+
+def in_organisation(model: Any, path: str = "organisation_id") -> Callable[[Any, str], set[int]]:
+    def rule(world: Any, role: str) -> set[int]:
+        orgs = _organisations(world, role)
+        rows = model.objects.all() if orgs is None else model.objects.filter(**{f"{path}__in": orgs})
+        return set(rows.values_list("pk", flat=True))
+
+    return rule
+
+
+def _drills(world: Any, role: str) -> set[int]:
+    """Coordinators and staff: their organisation's drills; observers: the drills they sit in."""
+    if role in (SU, C, ST, SO, OC):
+        return in_organisation(Drill)(world, role)
+    return set(RosterEntry.objects.filter(user=world.users[role]).values_list("drill_id", flat=True))
+
+
+def _secret_injects(world: Any, role: str) -> set[int]:
+    return {i.pk for i in Inject.objects.filter(drill=world.secret) if may_see(world, role, i)}
+
+
+def _secret_timeline(world: Any, role: str) -> set[int]:
+    entries = TimelineEntry.objects.filter(drill=world.secret).select_related("inject")
+    return {e.pk for e in entries if e.inject is None or may_see(world, role, e.inject)}
+
+
+def _of_drill(model: Any, drill: str, **filters: Any) -> Callable[[Any, str], set[int]]:
+    return lambda w, role: set(model.objects.filter(drill=getattr(w, drill), **filters).values_list("pk", flat=True))
+
+
+def _observations(world: Any, role: str) -> set[int]:
+    """Coordinators every observation of the drill; an observer their own (until published)."""
+    rows = Observation.objects.filter(drill=world.drill)
+    if role not in (C, SU):
+        rows = rows.filter(observer=world.users[role])
+    return set(rows.values_list("pk", flat=True))
+
+
+def _surveys(world: Any, role: str) -> set[int]:
+    """Coordinators every survey of the drill; everyone else the surveys they were sent."""
+    rows = Survey.objects.filter(drill=world.ended)
+    if role not in (C, SU):
+        rows = rows.filter(invitations__user=world.users[role])
+    return set(rows.values_list("pk", flat=True))
+
+
+def _items(world: Any, role: str) -> set[int]:
+    """Coordinators their organisation's improvement items; staff those their department owns."""
+    if role in (ST, SO):
+        department = world.cs if role == ST else world.risk
+        return set(ImprovementItem.objects.filter(owner_department=department).values_list("pk", flat=True))
+    return in_organisation(ImprovementItem)(world, role)
+
+
+LIST_RULES: dict[str, Callable[[Any, str], set[int]]] = {
+    "api:department-list": in_organisation(Department),
+    "api:user-list": in_organisation(get_user_model(), "memberships__organisation_id"),
+    "api:scenario-list": in_organisation(Scenario),
+    "api:drill-list": _drills,
+    "api:drill-injects": _secret_injects,
+    "api:drill-timeline": _secret_timeline,
+    "api:drill-messages": _of_drill(TimelineEntry, "drill", kind=EntryKind.MESSAGE),
+    "api:drill-roster": _of_drill(RosterEntry, "drill"),
+    "api:drill-observation-list": _observations,
+    "api:drill-finding-list": _of_drill(Finding, "ended"),
+    "api:drill-proposal-list": _of_drill(FindingProposal, "ended"),
+    "api:drill-questionnaire-list": _surveys,
+    "api:drill-report-version-list": lambda w, role: set(
+        ReportVersion.objects.filter(drill=w.ended).values_list("number", flat=True)
+    ),
+    "api:scenario-versions": lambda w, role: set(
+        ScenarioVersion.objects.filter(scenario=w.draft).values_list("pk", flat=True)
+    ),
+    "api:scenario-event-list": lambda w, role: set(
+        ScenarioEvent.objects.filter(version__scenario=w.draft).values_list("pk", flat=True)
+    ),
+    "api:scenario-objective-list": lambda w, role: set(
+        Objective.objects.filter(version__scenario=w.draft).values_list("pk", flat=True)
+    ),
+    "api:improvement-item-list": _items,
+    "api:questionnaire-template-list": in_organisation(QuestionnaireTemplate),
+    "api:case-list": in_organisation(CaseRecord),
+}
+
+
+def _listed(response: Any) -> set[int] | None:
+    """The ids a page of results shows (report versions go by number); None if not such a page."""
+    if response.status_code != 200 or "json" not in response.get("Content-Type", ""):
+        return None
+    data = response.json()
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        return None
+    return {row["id"] if "id" in row else row["number"] for row in data["results"]}
+
+
+def _shown_failures(world: Any, name: str, method: str, role: str, where: str, response: Any) -> list[str]:
+    shown = _listed(response) if method == "GET" else None
+    if shown is None:
+        return []
+    if name not in LIST_RULES:
+        return [f"{where}: a list without a rule in LIST_RULES"]
+    expected = LIST_RULES[name](world, role)
+    return [] if shown == expected else [f"{where} lists {sorted(shown)}, the rule gives {sorted(expected)}"]
+
+
 # --- walking the resolver -----------------------------------------------------------------------------
 
 
@@ -546,18 +685,47 @@ def all_routes() -> list[Route]:
     return list(walk(get_resolver().url_patterns))
 
 
+# Tables whose writes are no change of the world: the session of the signed-in test client.
+UNWATCHED_TABLES = frozenset({"django_session"})
+_WRITES_SQL = """
+SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables
+WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
+"""
+
+
+def _writes() -> dict[str, int]:
+    """Rows written so far in this transaction, per table (PostgreSQL's own count: every insert,
+    update and delete, also one undone by a savepoint: a refused request must not even try)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITES_SQL)
+        return {table: n for table, n in cursor.fetchall() if table not in UNWATCHED_TABLES}
+
+
 def _request(world: World, role: str, method: str, url: str, body: Any) -> Any:
-    """One request as one role, rolled back afterwards so that the next row sees the same world."""
+    """One request as one role, rolled back afterwards so that the next row sees the same world.
+    The response carries `written`: the tables the request wrote to."""
     with transaction.atomic():
         client = APIClient()
         if world.users[role] is not None:
             client.force_login(world.users[role])
         data = body(world) if body else None
+        before = _writes()
         response = (
             getattr(client, method.lower())(url, data, format="json") if data else getattr(client, method.lower())(url)
         )
+        after = _writes()
+        response.written = sorted(table for table, n in after.items() if n != before.get(table, 0))
         transaction.set_rollback(True)
     return response
+
+
+def refused(response: Any) -> bool:
+    """A refusal: an error status, or a form post sent back (302) with an error message."""
+    if 400 <= response.status_code < 500:
+        return True
+    request = getattr(response, "wsgi_request", None)
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", [])
+    return response.status_code == 302 and any(m.level >= messages.ERROR for m in queued)
 
 
 def _matches(status: int, expected: int | set[int]) -> bool:
@@ -584,6 +752,7 @@ def matrix_world(db: Any, settings: Any) -> World:
     world.invitation = drill_services.invitation_create(
         drill=world.drill, by=coordinator, expires_at=timezone.now() + timedelta(days=7)
     )
+    add_secrets(world)
     return world
 
 
@@ -610,12 +779,21 @@ def test_no_expectation_for_a_route_that_is_gone() -> None:
 def test_role_matrix(matrix_world: World) -> None:
     routes = {route.name: route for route in all_routes()}
     failures = []
+    writes_seen = form_refusals_seen = False
     for (name, method), case in EXPECTATIONS.items():
         url = fill(routes[name].pattern, case.target(matrix_world))
         for role in ROLES:
             response = _request(matrix_world, role, method, url, case.body)
+            where = f"{method} {url} ({name}) as {role}"
             if not _matches(response.status_code, case.expect[role]):
-                failures.append(f"{method} {url} ({name}) as {role}: {response.status_code}, want {case.expect[role]}")
+                failures.append(f"{where}: {response.status_code}, want {case.expect[role]}")
+            if refused(response) and response.written:
+                failures.append(f"{where}: refused ({response.status_code}) but wrote to {response.written}")
+            failures += _shown_failures(matrix_world, name, method, role, where, response)
+            writes_seen = writes_seen or bool(response.written)
+            form_refusals_seen = form_refusals_seen or (response.status_code == 302 and refused(response))
+    assert writes_seen, "no request wrote anything: the check of refused requests sees nothing"
+    assert form_refusals_seen, "no form post was seen refused: the 302-with-an-error check sees nothing"
     assert not failures, "\n".join(failures)
 
 
@@ -643,3 +821,16 @@ def test_admin_is_for_staff_users_only(matrix_world: World) -> None:
             if not ok:
                 failures.append(f"GET {url} ({route.name}) as {role}: {code} {location}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_the_write_check_sees_even_a_write_that_a_savepoint_undid() -> None:
+    """The probe behind "a refused request changed nothing": a row inserted and rolled back still
+    counts, and a read does not."""
+    before = _writes()
+    Department.objects.filter(pk=0).exists()
+    assert _writes() == before
+    with transaction.atomic():
+        OrganisationFactory(slug="probe")
+        transaction.set_rollback(True)
+    assert _writes() != before

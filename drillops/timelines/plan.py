@@ -16,7 +16,7 @@ from drillops.core.glossary import duration_text
 from drillops.departments.models import Department, Membership
 from drillops.scenarios.models import ScenarioEvent, ScenarioVersion
 from drillops.scenarios.selectors import events_of
-from drillops.timelines.models import Drill, RosterEntry, SeatRole, real_delta
+from drillops.timelines.models import Drill, RosterEntry, SeatRole, real_delta, real_seconds
 
 # A deadline shorter than this in real time leaves people no time to read, let alone answer.
 SHORT_REAL_SECONDS = 30
@@ -55,7 +55,7 @@ class TimingPreview:
     starts_at: datetime | None = None
 
     def real(self, scenario_seconds: float) -> float:
-        return scenario_seconds / self.time_scale
+        return real_seconds(scenario_seconds, self.time_scale)
 
     @property
     def span_text(self) -> str:
@@ -93,7 +93,7 @@ def _ladder(event: ScenarioEvent) -> list[dict[str, Any]]:
 
 def _items(event: ScenarioEvent, scale: float) -> list[TimedItem]:
     def item(what: str, seconds: int) -> TimedItem:
-        return TimedItem(event=event, what=what, scenario_seconds=seconds, real_seconds=seconds / scale)
+        return TimedItem(event=event, what=what, scenario_seconds=seconds, real_seconds=real_seconds(seconds, scale))
 
     items = []
     if event.response_deadline_seconds is not None:

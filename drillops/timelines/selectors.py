@@ -14,10 +14,10 @@ from django.db.models import Q, QuerySet
 
 from drillops.core.prepared import execute_prepared
 from drillops.departments.models import Department, Role
-from drillops.departments.selectors import organisation_ids_of
 from drillops.timelines.models import (
     OPEN_STATUSES,
     Drill,
+    EntryKind,
     Inject,
     InjectCause,
     InjectSource,
@@ -32,8 +32,8 @@ from drillops.timelines.visibility import (
     ROSTER_TABLE,
     InjectScope,
     drill_role,
+    drills_visible_q,
     injects_visible_q,
-    is_superuser,
     observed_drill_ids,
     scope_for,
     token_departments_sql,
@@ -41,16 +41,12 @@ from drillops.timelines.visibility import (
     token_visible_sql,
 )
 
-__all__ = ["drill_role", "observed_drill_ids", "scope_for"]
+__all__ = ["InjectScope", "drill_role", "observed_drill_ids", "scope_for"]
 
 
 def drills_visible_to(user: Any) -> QuerySet[Drill]:
-    drills = Drill.objects.select_related("scenario_version")
-    if is_superuser(user):
-        return drills
-    players = organisation_ids_of(user, Role.COORDINATOR, Role.STAFF)
-    seated = RosterEntry.objects.filter(user_id=user.pk).values_list("drill_id", flat=True)
-    return drills.filter(Q(organisation_id__in=players) | Q(pk__in=seated))
+    """The drills in which the user has a role (drill_role, the one rule)."""
+    return Drill.objects.select_related("scenario_version").filter(drills_visible_q(user))
 
 
 def visible_drill(user: Any, pk: Any) -> tuple[Drill, str] | tuple[None, None]:
@@ -163,7 +159,8 @@ def timeline_of(*, drill: Drill, user: Any, scope: InjectScope | None = None) ->
 
 
 def messages_of(drill: Drill) -> QuerySet[TimelineEntry]:
-    return TimelineEntry.objects.filter(drill=drill, kind="message").select_related("actor").order_by("at", "id")
+    messages = TimelineEntry.objects.filter(drill=drill, kind=EntryKind.MESSAGE)
+    return messages.select_related("actor").order_by("at", "id")
 
 
 def roster_of(drill: Drill) -> QuerySet[RosterEntry]:

@@ -176,16 +176,17 @@ def drill_console(request: HttpRequest, pk: int) -> HttpResponse:
     if role == Role.OBSERVER:
         version = drill.scenario_version
         context["objectives"] = version.objectives.prefetch_related("critical_tasks")
-        context["flag_entry"] = _entry_from_query(drill, request.GET.get("entry", ""))
+        context["flag_entry"] = _entry_from_query(drill, request.user, request.GET.get("entry", ""))
         context["my_observations"] = drill.observations.filter(observer_id=request.user.pk).order_by("-created_at")
     return render(request, "timelines/console.html", context)
 
 
-def _entry_from_query(drill: Drill, value: str) -> TimelineEntry | None:
-    """The timeline entry an observer chose to comment on (?entry=<id>), if it is of this drill."""
+def _entry_from_query(drill: Drill, user: Any, value: str) -> TimelineEntry | None:
+    """The timeline entry an observer chose to comment on (?entry=<id>), if it is one of this
+    drill's timeline as the observer sees it."""
     if not value.isdigit():
         return None
-    return TimelineEntry.objects.filter(drill=drill, pk=int(value)).select_related("inject", "department").first()
+    return timeline_of(drill=drill, user=user).filter(pk=int(value)).select_related("inject", "department").first()
 
 
 @never_cache

@@ -9,10 +9,12 @@ report). DESIGN.md, "Who sees what":
 - nobody else sees the drill at all.
 
 Undelivered injects (waiting, pending, cancelled before delivery) are the controllers' secret: a
-player who could read them could read the script. The rule has three forms that must agree (a
-parity test compares them): `InjectScope.q()` for the ORM, `InjectScope.sql()` for hand-written
-SQL with the scope known, and `TOKEN_ROLE_SQL` / `token_visible_sql()` for the token fast path,
-which finds the role inside its one statement.
+player who could read them could read the script. The rule has several forms that must agree
+(tests/timelines/test_rule_parity.py compares them on the same rows): `InjectScope.q()` for the
+ORM, `InjectScope.sql()` for hand-written SQL with the scope known, `InjectScope.sees()` for one
+inject in hand, `injects_visible_q()` / `drills_visible_q()` across every drill, and
+`token_role_sql()` / `token_visible_sql()` for the token fast path, which finds the role inside its
+one statement. tests/test_visibility.py asks every door of the URL resolver as every role.
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ def seated_department_ids(user: Any, drill: Drill | int) -> set[int]:
         drill_id=drill_id, user_id=user.pk, role__in=PLAYING_SEATS, department__isnull=False
     )
     return set(seats.values_list("department_id", flat=True))
+
+
+def drills_visible_q(user: Any) -> Q:
+    """drill_role() across every drill at once, as a filter on Drill: the drills of organisations
+    the user coordinates or plays in, and those they sit in as player, deputy or observer (a
+    controller's seat alone gives no role, so no drill)."""
+    if is_superuser(user):
+        return Q()
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    players = organisation_ids_of(user, COORDINATOR, STAFF)
+    seats = RosterEntry.objects.filter(user_id=user.pk, role__in=(*PLAYING_SEATS, SeatRole.OBSERVER.value))
+    return Q(organisation_id__in=players) | Q(pk__in=seats.values_list("drill_id", flat=True))
 
 
 def observed_drill_ids(user: Any) -> QuerySet[RosterEntry, int]:

@@ -66,6 +66,10 @@ class World:
     template: Any = None
     case: Any = None
     proposal: Any = None
+    # The secrets (world_secrets.add_secrets, for the visibility tests and the role matrix).
+    secret_scenario: Any = None
+    secret: Drill = None  # type: ignore[assignment]
+    secret_ended: Drill = None  # type: ignore[assignment]
 
 
 def _member(org: Organisation, username: str, role: str, department: Department | None = None) -> Any:

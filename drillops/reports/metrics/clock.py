@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from drillops.timelines.models import scenario_seconds
+
 Interval = tuple[datetime, datetime | None]  # a pause; None: still paused
 
 
@@ -52,7 +54,8 @@ class Clock:
         """{"real", "scenario"} seconds, to the millisecond; None for what never happened."""
         if micros is None:
             return None
-        return {"real": round(micros / 1e6, 3), "scenario": round(micros * self.time_scale / 1e6, 3)}
+        real = micros / 1e6
+        return {"real": round(real, 3), "scenario": round(scenario_seconds(real, self.time_scale), 3)}
 
     def stats(self, values: list[int], missing: int = 0) -> dict[str, Any]:
         """count, missing (never reached: counted as such, never as a large number), p50, p90, max."""

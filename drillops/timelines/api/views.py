@@ -21,7 +21,7 @@ from drillops.core.api.fastpath import page_and_size, page_links, page_response,
 from drillops.core.errors import InvalidInput
 from drillops.core.pagination import Pagination
 from drillops.departments.api.access import COORDINATOR, MEMBERS, OrganisationScopedMixin
-from drillops.departments.models import Department, Membership
+from drillops.departments.models import Department, Membership, Role
 from drillops.scenarios.models import ScenarioEvent
 from drillops.timelines import selectors, services
 from drillops.timelines.api.serializers import (
@@ -41,7 +41,7 @@ from drillops.timelines.api.serializers import (
 )
 from drillops.timelines.models import Drill, Inject, InjectStatus, RosterEntry
 
-PLAYERS = frozenset({"coordinator", "staff"})
+PLAYERS = frozenset({Role.COORDINATOR.value, Role.STAFF.value})
 
 
 def _same_organisation(field: str, departments: list[Department], organisation_id: int) -> None:
@@ -53,7 +53,7 @@ class DrillRolesMixin(OrganisationScopedMixin):
     """Roles in a drill: an observer counts only where invited, so the role is the drill's."""
 
     def more_roles_anywhere(self, request: Request) -> set[str]:
-        return {"observer"} if selectors.observed_drill_ids(request.user).exists() else set()
+        return {Role.OBSERVER.value} if selectors.observed_drill_ids(request.user).exists() else set()
 
     def drill_of(self, obj: Any) -> Drill:
         return obj

@@ -10,38 +10,53 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
 
-from drillops.scenarios.models import ScenarioEvent
+from drillops.scenarios.models import ConditionKind, ScenarioEvent
 from drillops.timelines.engine.notify import publish_on_commit
 from drillops.timelines.engine.outbox_rows import write_delivery_rows
-from drillops.timelines.models import EscalationStep, EscalationUnless
+from drillops.timelines.models import (
+    SCENARIO_CAUSES,
+    UNDELIVERED_STATUSES,
+    DrillState,
+    EntryKind,
+    EscalationStep,
+    EscalationUnless,
+    InjectStatus,
+    awaiting_delivery_sql,
+    real_delta,
+    real_interval_sql,
+    scenario_cause_sql,
+    sql_list,
+    sql_value,
+)
 
 log = logging.getLogger(__name__)
 
-_DUE_CLAIM = """
+_DUE_CLAIM = f"""
     SELECT i.id FROM timelines_inject i JOIN timelines_drill d ON d.id = i.drill_id
-    WHERE i.status = 'pending' AND i.delivered_at IS NULL AND i.due_at <= statement_timestamp()
-      AND d.state = 'running'
+    WHERE {awaiting_delivery_sql("i")} AND i.due_at <= statement_timestamp()
+      AND d.state = {sql_value(DrillState.RUNNING)}
     ORDER BY i.due_at LIMIT %(limit)s
     FOR NO KEY UPDATE OF i SKIP LOCKED
-"""
+"""  # noqa: S608 - enum values, no input
 # Services deliver named rows now; they wait for a dispatcher holding the row, then see it delivered.
-_IDS_CLAIM = """
+_IDS_CLAIM = f"""
     SELECT i.id FROM timelines_inject i
-    WHERE i.id = ANY(%(ids)s) AND i.delivered_at IS NULL AND i.status IN ('pending', 'waiting', 'cancelled')
+    WHERE i.id = ANY(%(ids)s) AND i.delivered_at IS NULL
+      AND i.status IN {sql_list([*UNDELIVERED_STATUSES, InjectStatus.CANCELLED])}
     FOR NO KEY UPDATE OF i
-"""
-_DELIVER = """
-WITH due AS ({claim}),
+"""  # noqa: S608 - enum values, no input
+_DELIVER = f"""
+WITH due AS ({{claim}}),
 claimed AS (
     UPDATE timelines_inject i SET
-        status = 'delivered', delivered_at = statement_timestamp(), updated_at = statement_timestamp(),
-        cancelled_at = NULL, due_at = COALESCE(i.due_at, statement_timestamp()),
-        deadline_at = statement_timestamp() + make_interval(secs => i.response_deadline_seconds / d.time_scale)
+        status = {sql_value(InjectStatus.DELIVERED)}, delivered_at = statement_timestamp(),
+        updated_at = statement_timestamp(), cancelled_at = NULL, due_at = COALESCE(i.due_at, statement_timestamp()),
+        deadline_at = statement_timestamp() + {real_interval_sql("i.response_deadline_seconds", "d.time_scale")}
     FROM due, timelines_drill d
     WHERE i.id = due.id AND d.id = i.drill_id
     RETURNING i.id, i.drill_id, i.department_id, i.event_id, i.cause, i.title, i.due_at, i.delivered_at,
@@ -49,22 +64,22 @@ claimed AS (
 ),
 entries AS (
     INSERT INTO timelines_timelineentry (drill_id, at, kind, inject_id, department_id, text, data)
-    SELECT drill_id, delivered_at, 'delivered', id, department_id, title,
+    SELECT drill_id, delivered_at, {sql_value(EntryKind.DELIVERED)}, id, department_id, title,
            jsonb_build_object('cause', cause, 'due_at', due_at, 'escalation_level', escalation_level)
     FROM claimed
 )
 SELECT id, drill_id, department_id, event_id, cause, due_at, delivered_at, deadline_at, time_scale FROM claimed
-"""
+"""  # noqa: S608 - enum values, no input
 # A conditional "if not acknowledged" event gets its due time once its source's deadline is known.
-_ARM_IF_NOT_ACKNOWLEDGED = """
+_ARM_IF_NOT_ACKNOWLEDGED = f"""
 UPDATE timelines_inject w SET
-    status = 'pending', source_id = c.id, updated_at = statement_timestamp(),
-    due_at = COALESCE(c.deadline_at, c.delivered_at) + make_interval(secs => e.condition_delay_seconds / d.time_scale)
+    status = {sql_value(InjectStatus.PENDING)}, source_id = c.id, updated_at = statement_timestamp(),
+    due_at = COALESCE(c.deadline_at, c.delivered_at) + {real_interval_sql("e.condition_delay_seconds", "d.time_scale")}
 FROM timelines_inject c, scenarios_scenarioevent e, timelines_drill d
-WHERE c.id = ANY(%(ids)s) AND c.cause IN ('scheduled', 'triggered') AND d.id = c.drill_id
-  AND w.drill_id = c.drill_id AND w.status = 'waiting' AND w.event_id = e.id
-  AND e.condition_kind = 'if_not_acknowledged' AND e.condition_event_id = c.event_id
-"""
+WHERE c.id = ANY(%(ids)s) AND {scenario_cause_sql("c")} AND d.id = c.drill_id
+  AND w.drill_id = c.drill_id AND w.status = {sql_value(InjectStatus.WAITING)} AND w.event_id = e.id
+  AND e.condition_kind = {sql_value(ConditionKind.IF_NOT_ACKNOWLEDGED)} AND e.condition_event_id = c.event_id
+"""  # noqa: S608 - enum values, no input
 
 
 @dataclass(frozen=True)
@@ -144,12 +159,12 @@ def _step_row(row: Delivered, position: int, step: dict[str, Any]) -> Escalation
         message=str(step.get("message") or ""),
         unless=unless,
         response_deadline_seconds=int(deadline) if deadline is not None else None,
-        fire_at=row.deadline_at + timedelta(seconds=after / row.time_scale),
+        fire_at=row.deadline_at + real_delta(after, row.time_scale),
     )
 
 
 def _write_ladders(rows: list[Delivered]) -> None:
-    laddered = [r for r in rows if r.event_id and r.deadline_at and r.cause in ("scheduled", "triggered")]
+    laddered = [r for r in rows if r.event_id and r.deadline_at and r.cause in SCENARIO_CAUSES]
     if not laddered:
         return
     ladders = _ladders({r.event_id for r in laddered if r.event_id})

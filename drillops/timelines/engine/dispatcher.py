@@ -30,22 +30,24 @@ from drillops.timelines.engine.delivery import deliver_due
 from drillops.timelines.engine.escalation import fire_due_steps
 from drillops.timelines.engine.lifecycle import start_scheduled_due
 from drillops.timelines.engine.notify import DISPATCH_CHANNEL, set_offload
+from drillops.timelines.models import DrillState, awaiting_delivery_sql, sql_value
 
 log = logging.getLogger(__name__)
 _MIN_IDLE_SLEEP = 0.005
 
-_NEXT_DUE = """
+_RUNNING = f"d.state = {sql_value(DrillState.RUNNING)}"
+_NEXT_DUE = f"""
 SELECT EXTRACT(EPOCH FROM (LEAST(
     (SELECT i.due_at FROM timelines_inject i JOIN timelines_drill d ON d.id = i.drill_id
-     WHERE i.status = 'pending' AND i.delivered_at IS NULL AND d.state = 'running'
+     WHERE {awaiting_delivery_sql("i")} AND {_RUNNING}
      ORDER BY i.due_at LIMIT 1),
     (SELECT s.fire_at FROM timelines_escalationstep s
      JOIN timelines_inject i ON i.id = s.inject_id JOIN timelines_drill d ON d.id = i.drill_id
-     WHERE s.fired_at IS NULL AND s.cancelled_at IS NULL AND d.state = 'running'
+     WHERE s.fired_at IS NULL AND s.cancelled_at IS NULL AND {_RUNNING}
      ORDER BY s.fire_at LIMIT 1),
-    (SELECT MIN(scheduled_start) FROM timelines_drill WHERE state = 'scheduled')
+    (SELECT MIN(scheduled_start) FROM timelines_drill WHERE state = {sql_value(DrillState.SCHEDULED)})
 ) - clock_timestamp()))
-"""
+"""  # noqa: S608 - enum values, no input
 _BEAT = """
 INSERT INTO timelines_dispatcherheartbeat (name, host, pid, started_at, beat_at, lag_ms, delivered_total)
 VALUES (%(name)s, %(host)s, %(pid)s, clock_timestamp(), clock_timestamp(), %(lag)s, %(delivered)s)
@@ -95,11 +97,13 @@ def run_once(*, batch: int | None = None) -> Tick:
     return tick
 
 
+_SCHEDULED_START_DUE = f"""SELECT 1 FROM timelines_drill
+WHERE state = {sql_value(DrillState.SCHEDULED)} AND scheduled_start <= clock_timestamp() LIMIT 1"""  # noqa: S608
+
+
 def _scheduled_start_due() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM timelines_drill WHERE state = 'scheduled' AND scheduled_start <= clock_timestamp() LIMIT 1"
-        )
+        cursor.execute(_SCHEDULED_START_DUE)
         return cursor.fetchone() is not None
 
 

@@ -27,27 +27,32 @@ from drillops.timelines.engine.delivery import deliver_ids
 from drillops.timelines.engine.notify import publish_on_commit
 from drillops.timelines.engine.outbox_rows import write_notices
 from drillops.timelines.models import (
+    DrillState,
     EntryKind,
     EscalationStep,
+    EscalationUnless,
     Inject,
     InjectCause,
     InjectSource,
+    InjectStatus,
     Outbox,
     OutboxTopic,
     TimelineEntry,
+    sql_value,
 )
 
 _NAME_COPIES_MAX = 20  # a round this small also names the copies whose steps fired
 
-_STILL_UNANSWERED = """(i.status <> 'cancelled' AND CASE WHEN s.unless = 'resolved'
+_STILL_UNANSWERED = f"""(i.status <> {sql_value(InjectStatus.CANCELLED)}
+    AND CASE WHEN s.unless = {sql_value(EscalationUnless.RESOLVED)}
     THEN (i.resolved_at IS NULL OR i.resolved_at > s.fire_at)
     ELSE (i.acknowledged_at IS NULL OR i.acknowledged_at > s.fire_at) END)"""
-_FIRE_DUE = """
+_FIRE_DUE = f"""
 WITH due AS (
     SELECT s.id FROM timelines_escalationstep s
     JOIN timelines_inject i ON i.id = s.inject_id JOIN timelines_drill d ON d.id = i.drill_id
     WHERE s.fired_at IS NULL AND s.cancelled_at IS NULL AND s.fire_at <= statement_timestamp()
-      AND d.state = 'running'
+      AND d.state = {sql_value(DrillState.RUNNING)}
     ORDER BY s.fire_at LIMIT %(limit)s
     FOR NO KEY UPDATE OF s, i SKIP LOCKED
 )
@@ -58,7 +63,7 @@ UPDATE timelines_escalationstep s SET
 FROM due, timelines_inject i
 WHERE s.id = due.id AND i.id = s.inject_id
 RETURNING s.id, s.fired_at
-""".replace("STILL_UNANSWERED", _STILL_UNANSWERED)
+""".replace("STILL_UNANSWERED", _STILL_UNANSWERED)  # noqa: S608 - enum values, no input
 
 
 def fire_due_steps(*, limit: int) -> tuple[int, int]:

@@ -8,7 +8,10 @@ from drillops.timelines.models.drill import (
     SeatRole,
     real_delta,
     real_interval_sql,
+    real_seconds,
+    scenario_seconds,
     sql_list,
+    sql_value,
     values_of,
 )
 from drillops.timelines.models.inject import (
@@ -24,7 +27,9 @@ from drillops.timelines.models.inject import (
     InjectSource,
     InjectStatus,
     TimelineEntry,
+    awaiting_delivery_sql,
     overdue_sql,
+    scenario_cause_sql,
 )
 from drillops.timelines.models.invitation import (
     InvitationRefusal,
@@ -67,12 +72,17 @@ __all__ = [
     "RosterEntry",
     "SeatRole",
     "TimelineEntry",
+    "awaiting_delivery_sql",
     "email_domain_of",
     "overdue_sql",
     "read_token",
     "real_delta",
     "real_interval_sql",
+    "real_seconds",
+    "scenario_cause_sql",
+    "scenario_seconds",
     "sign_token",
     "sql_list",
+    "sql_value",
     "values_of",
 ]

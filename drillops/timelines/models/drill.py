@@ -29,14 +29,31 @@ def sql_list(values: Iterable[Any]) -> str:
     return "(" + ", ".join(f"'{item}'" for item in items) + ")"
 
 
+def sql_value(value: Any) -> str:
+    """One enum value as an SQL literal, e.g. 'pending' (see sql_list)."""
+    return sql_list([value])[1:-1]
+
+
+def real_seconds(scenario_seconds: float, time_scale: float) -> float:
+    """Scenario seconds as real seconds: the one division by the time scale (SQL twin:
+    real_interval_sql; parity-tested)."""
+    return scenario_seconds / time_scale
+
+
+def scenario_seconds(real: float, time_scale: float) -> float:
+    """Real seconds as scenario seconds, the way back (a report shows both)."""
+    return real * time_scale
+
+
 def real_delta(scenario_seconds: float, time_scale: float) -> timedelta:
-    """Scenario seconds as real time: the one conversion (SQL twin: real_interval_sql)."""
-    return timedelta(seconds=scenario_seconds / time_scale)
+    """Scenario seconds as real time (SQL twin: real_interval_sql)."""
+    return timedelta(seconds=real_seconds(scenario_seconds, time_scale))
 
 
 def real_interval_sql(scenario_seconds: str, time_scale: str) -> str:
-    """SQL twin of real_delta(): an interval from a scenario-seconds expression and a time scale."""
-    return f"make_interval(secs => ({scenario_seconds}) / ({time_scale}))"
+    """SQL twin of real_delta(): an interval from a scenario-seconds expression and a time scale.
+    In double precision, as in Python: two integer expressions would divide to a whole number."""
+    return f"make_interval(secs => ({scenario_seconds})::double precision / ({time_scale}))"
 
 
 class DrillState(models.TextChoices):
@@ -99,12 +116,6 @@ class Drill(TimeStampedModel):
     def is_over(self) -> bool:
         return self.state in {DrillState.FINISHED, DrillState.STOPPED}
 
-    def scenario_seconds(self, real_seconds: float) -> float:
-        return real_seconds * self.time_scale
-
-    def real_seconds(self, scenario_seconds: float) -> float:
-        return scenario_seconds / self.time_scale
-
     def scenario_elapsed(self, now: datetime) -> float:
         """The scenario clock at `now`: the real time it ran since the start (pauses left out;
         standing still while paused and after the end), in scenario seconds."""
@@ -114,7 +125,7 @@ class Drill(TimeStampedModel):
         if self.paused_at is not None:
             end = min(end, self.paused_at)
         ran = (end - self.started_at - self.paused_total).total_seconds()
-        return self.scenario_seconds(max(0.0, ran))
+        return scenario_seconds(max(0.0, ran), self.time_scale)
 
 
 class SeatRole(models.TextChoices):

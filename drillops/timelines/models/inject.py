@@ -14,7 +14,7 @@ from drillops.core import glossary
 from drillops.core.models import TimeStampedModel
 from drillops.departments.models import Department
 from drillops.scenarios.models import Channel, ScenarioEvent
-from drillops.timelines.models.drill import Drill, DrillState, values_of
+from drillops.timelines.models.drill import Drill, DrillState, sql_list, sql_value, values_of
 
 
 class InjectCause(models.TextChoices):
@@ -45,9 +45,20 @@ SCENARIO_CAUSES = (InjectCause.SCHEDULED, InjectCause.TRIGGERED)  # the rows tha
 def overdue_sql(alias: str = "i", now: str = "now()") -> str:
     """SQL twin of Inject.is_overdue (parity-tested): its deadline passed before anyone acknowledged it."""
     return (
-        f"({alias}.deadline_at IS NOT NULL AND {alias}.status <> '{InjectStatus.CANCELLED.value}'"
+        f"({alias}.deadline_at IS NOT NULL AND {alias}.status <> {sql_value(InjectStatus.CANCELLED)}"
         f" AND {alias}.deadline_at < COALESCE({alias}.acknowledged_at, {now}))"
     )
+
+
+def awaiting_delivery_sql(alias: str = "i") -> str:
+    """A row that the dispatcher delivers once due: pending and not yet delivered (the partial
+    index inject_due_undelivered has the same condition)."""
+    return f"({alias}.status = {sql_value(InjectStatus.PENDING)} AND {alias}.delivered_at IS NULL)"
+
+
+def scenario_cause_sql(alias: str = "i") -> str:
+    """A row that stands for a scenario event (SCENARIO_CAUSES)."""
+    return f"{alias}.cause IN {sql_list(SCENARIO_CAUSES)}"
 
 
 class Inject(TimeStampedModel):
@@ -121,17 +132,20 @@ class Inject(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["drill", "event", "department"],
-                condition=models.Q(cause__in=["scheduled", "triggered"]),
+                condition=models.Q(cause__in=SCENARIO_CAUSES),
                 name="inject_one_scenario_inject_per_event_and_department",
             ),
             models.CheckConstraint(condition=models.Q(status__in=values_of(InjectStatus)), name="inject_status_valid"),
             models.CheckConstraint(condition=models.Q(cause__in=values_of(InjectCause)), name="inject_cause_valid"),
             models.CheckConstraint(
-                condition=~models.Q(cause__in=["forward", "escalation"]) | models.Q(source__isnull=False),
+                condition=~models.Q(cause__in=[InjectCause.FORWARD, InjectCause.ESCALATION])
+                | models.Q(source__isnull=False),
                 name="inject_forward_and_escalation_have_source",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="waiting") | models.Q(status="cancelled") | models.Q(due_at__isnull=False),
+                condition=models.Q(status=InjectStatus.WAITING)
+                | models.Q(status=InjectStatus.CANCELLED)
+                | models.Q(due_at__isnull=False),
                 name="inject_due_unless_waiting",
             ),
         ]
@@ -139,7 +153,7 @@ class Inject(TimeStampedModel):
             models.Index(
                 fields=["due_at"],
                 name="inject_due_undelivered",
-                condition=models.Q(delivered_at__isnull=True, status="pending"),
+                condition=models.Q(delivered_at__isnull=True, status=InjectStatus.PENDING),
             ),
             models.Index(fields=["drill", "department", "status"]),
             models.Index(fields=["drill", "due_at"]),
@@ -147,7 +161,7 @@ class Inject(TimeStampedModel):
             models.Index(
                 fields=["drill", "event", "escalation_level", "department"],
                 name="inject_escalation_key",
-                condition=models.Q(cause="escalation"),
+                condition=models.Q(cause=InjectCause.ESCALATION),
             ),
         ]
 

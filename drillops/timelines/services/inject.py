@@ -16,11 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from drillops.core.errors import DomainError, InvalidInput
 from drillops.core.quoting import join_quoted
 from drillops.departments.models import Department
+from drillops.scenarios.models import ConditionKind
 from drillops.timelines.engine.clock import db_now, lock_drill
 from drillops.timelines.engine.delivery import deliver_ids
 from drillops.timelines.engine.notify import publish_on_commit, wake_dispatcher
 from drillops.timelines.engine.trail import audit, entry
 from drillops.timelines.models import (
+    SCENARIO_CAUSES,
+    UNDELIVERED_STATUSES,
     DrillState,
     EntryKind,
     EscalationStep,
@@ -29,6 +32,10 @@ from drillops.timelines.models import (
     InjectCause,
     InjectStatus,
     TimelineEntry,
+    real_interval_sql,
+    scenario_cause_sql,
+    sql_list,
+    sql_value,
 )
 from drillops.timelines.services.common import clean_text, lock_inject
 from drillops.timelines.services.state import cancel_unreachable, finish_if_done
@@ -49,8 +56,8 @@ def _lock_pending(inject: Inject) -> tuple[datetime, list[int]]:
         Inject.objects.select_for_update(of=("self",), no_key=True)
         .filter(
             source=inject,
-            cause__in=[InjectCause.SCHEDULED, InjectCause.TRIGGERED],
-            status__in=[InjectStatus.PENDING, InjectStatus.WAITING],
+            cause__in=SCENARIO_CAUSES,
+            status__in=UNDELIVERED_STATUSES,
         )
         .values_list("pk", flat=True)
     )
@@ -163,23 +170,24 @@ def inject_forward(*, inject: Inject, by: Any, department: Department, text: str
     return forward
 
 
-_ARM_AFTER_RESOLVED = """
+_ARM_AFTER_RESOLVED = f"""
 UPDATE timelines_inject w SET
-    status = 'pending', source_id = %(source)s, updated_at = %(at)s,
-    due_at = %(at)s + make_interval(secs => e.condition_delay_seconds / d.time_scale)
+    status = {sql_value(InjectStatus.PENDING)}, source_id = %(source)s, updated_at = %(at)s,
+    due_at = %(at)s + {real_interval_sql("e.condition_delay_seconds", "d.time_scale")}
 FROM scenarios_scenarioevent e, timelines_drill d
-WHERE w.drill_id = %(drill)s AND d.id = w.drill_id AND w.status = 'waiting' AND w.event_id = e.id
-  AND e.condition_kind = 'after_resolved' AND e.condition_event_id = %(event)s
+WHERE w.drill_id = %(drill)s AND d.id = w.drill_id AND w.status = {sql_value(InjectStatus.WAITING)}
+  AND w.event_id = e.id
+  AND e.condition_kind = {sql_value(ConditionKind.AFTER_RESOLVED)} AND e.condition_event_id = %(event)s
   AND NOT EXISTS (
     SELECT 1 FROM timelines_inject c
-    WHERE c.drill_id = %(drill)s AND c.event_id = %(event)s AND c.cause IN ('scheduled', 'triggered')
-      AND c.status NOT IN ('resolved', 'cancelled'))
-"""
+    WHERE c.drill_id = %(drill)s AND c.event_id = %(event)s AND {scenario_cause_sql("c")}
+      AND c.status NOT IN {sql_list([InjectStatus.RESOLVED, InjectStatus.CANCELLED])})
+"""  # noqa: S608 - enum values, no input
 
 
 def _arm_after_resolved(inject: Inject, at: datetime) -> None:
     """Armed "N s after event M is resolved": M is resolved when every department it went to resolved it."""
-    if inject.event_id is None or inject.cause not in (InjectCause.SCHEDULED, InjectCause.TRIGGERED):
+    if inject.event_id is None or inject.cause not in SCENARIO_CAUSES:
         return
     params: dict[str, Any] = {"source": inject.pk, "at": at, "drill": inject.drill_id, "event": inject.event_id}
     with connection.cursor() as cursor:

@@ -13,18 +13,30 @@ from drillops.scenarios import services as scenario_services
 from drillops.scenarios.models import TITLE_MAX_LENGTH, Scenario
 from drillops.timelines.engine.clock import db_now, lock_drill
 from drillops.timelines.engine.trail import audit, state_changed
-from drillops.timelines.models import LIVE_STATUSES, Drill, DrillState, EscalationStep, Inject, InjectStatus
+from drillops.timelines.models import (
+    LIVE_STATUSES,
+    UNDELIVERED_STATUSES,
+    Drill,
+    DrillState,
+    EscalationStep,
+    Inject,
+    InjectStatus,
+    scenario_cause_sql,
+    sql_value,
+)
 from drillops.timelines.services.common import clean_text, refuse
 
-_CANCEL_UNREACHABLE = """
-UPDATE timelines_inject w SET status = 'cancelled', cancelled_at = %(at)s, updated_at = %(at)s
+_CANCELLED = sql_value(InjectStatus.CANCELLED)
+_CANCEL_UNREACHABLE = f"""
+UPDATE timelines_inject w SET status = {_CANCELLED}, cancelled_at = %(at)s, updated_at = %(at)s
 FROM scenarios_scenarioevent e
-WHERE w.drill_id = %(drill)s AND w.status = 'waiting' AND w.event_id = e.id AND e.condition_event_id IS NOT NULL
+WHERE w.drill_id = %(drill)s AND w.status = {sql_value(InjectStatus.WAITING)} AND w.event_id = e.id
+  AND e.condition_event_id IS NOT NULL
   AND NOT EXISTS (
     SELECT 1 FROM timelines_inject c
     WHERE c.drill_id = w.drill_id AND c.event_id = e.condition_event_id
-      AND c.cause IN ('scheduled', 'triggered') AND c.status <> 'cancelled')
-"""
+      AND {scenario_cause_sql("c")} AND c.status <> {_CANCELLED})
+"""  # noqa: S608 - enum values, no input
 
 
 def cancel_unreachable(*, drill_id: int) -> int:
@@ -49,7 +61,7 @@ def drill_end(*, drill: Drill, by: Any, state: str, reason: str = "", automatic:
             raise refuse(drill, str(action))
         now = db_now()
         previous = drill.state
-        cancelled = Inject.objects.filter(drill=drill, status__in=[InjectStatus.PENDING, InjectStatus.WAITING]).update(
+        cancelled = Inject.objects.filter(drill=drill, status__in=UNDELIVERED_STATUSES).update(
             status=InjectStatus.CANCELLED, cancelled_at=now, updated_at=now
         )
         EscalationStep.objects.filter(inject__drill=drill, fired_at__isnull=True, cancelled_at__isnull=True).update(
