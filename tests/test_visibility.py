@@ -70,8 +70,11 @@ def _timeline_injects(response: Any) -> set[int]:
     return {row["inject"] for row in response.json()["results"] if row.get("inject")}
 
 
+INJECT_MARK = re.compile(r'data-inject-id="(\d+)"')  # the console's chips and escalations, the inbox's cards
+
+
 def _page_injects(response: Any) -> set[int]:
-    return {int(n) for n in re.findall(r'data-live-key="inject-(\d+)"', response.content.decode())}
+    return {int(n) for n in INJECT_MARK.findall(response.content.decode())}
 
 
 @dataclass
@@ -128,6 +131,13 @@ PUBLISHED_DETAIL = Door(
     rating_readers=frozenset({C, SU, OI, OBSERVER_TWO}),
     rating_marks=("obs-two",),
 )
+# The published report as a whole (page, exports): the roster reads the script and the ratings, and
+# only coordinators and observers read who gave them.
+AS_PUBLISHED: dict[str, Any] = {
+    "script_readers": ROSTER,
+    "rating_readers": frozenset({C, SU, OI, OBSERVER_TWO}),
+    "rating_marks": ("obs-two",),
+}
 LIVE_PAGE = Door(_secret, injects=_page_injects, coordinator_reads_script=True)
 
 DOORS: dict[str, list[Door]] = {
@@ -152,6 +162,11 @@ DOORS: dict[str, list[Door]] = {
     "api:drill-report-list": [Door(_secret_child), PUBLISHED],
     "api:drill-report-version-list": [PUBLISHED],
     "api:drill-report-version-detail": [PUBLISHED_DETAIL],
+    "api:drill-report-export": [
+        Door(_secret_child, query=lambda w: "?format=json"),
+        Door(_ended_child, query=lambda w: "?format=json", **AS_PUBLISHED),
+        Door(_ended_child, query=lambda w: "?format=csv", **AS_PUBLISHED),
+    ],
     # api:inject-detail: every inject of the secret drill, in test_inject_details_follow_the_rule.
     "api:inject-detail": [],
     "api:scenario-list": [Door()],
@@ -185,6 +200,13 @@ DOORS: dict[str, list[Door]] = {
     "invite": [Door(lambda w: {"token": w.secret_invitation.token})],
     "questionnaire_answer": [Door(lambda w: {"pk": w.secret_ended.pk})],
     "drill_proposals": [Door(lambda w: {"pk": w.secret_ended.pk})],
+    "drill_report": [Door(_secret), Door(lambda w: {"pk": w.secret_ended.pk}, **AS_PUBLISHED)],
+    # PDF and XLSX are compressed (a text search cannot read them); JSON and CSV hold the same rows.
+    "report_export": [
+        Door(lambda w: {"pk": w.secret.pk, "fmt": "json"}),
+        Door(lambda w: {"pk": w.secret_ended.pk, "fmt": "json"}, **AS_PUBLISHED),
+        Door(lambda w: {"pk": w.secret_ended.pk, "fmt": "csv"}, **AS_PUBLISHED),
+    ],
     "trends": [Door()],
     "case_list": [Door()],
     "case_new": [Door()],
@@ -207,6 +229,11 @@ DOORS: dict[str, list[Door]] = {
 # GET routes that show nothing of any drill (no inject, event, timeline entry or rating).
 NO_DRILL_CONTENT: dict[str, str] = {
     "healthz": "the service's health: counts of the engine, no drill content",
+    "api:not-found": "a JSON 404 for an API path no route takes",
+    # A background export's progress and its file: the job is looked up under the reader's own role
+    # on the drill (reports.views_report._job), so it holds what the report_export door gives them.
+    "report_export_status": "a job's state and progress, for the reader's own role's job",
+    "report_export_file": "the file of the reader's own role's job: the report_export door's content",
     "schema": "the OpenAPI schema: the shape of the API, no data",
     "api-docs": "the API's documentation page, no data",
     "set_language": "switches the language and redirects",
@@ -288,8 +315,8 @@ def secrets_in(text: str, world: World) -> set[str]:
 
 
 def counts_to_come(text: str) -> int:
-    """How many injects the console's counts say are still to come ("2 of 6 delivered": 4)."""
-    found = re.search(r'id="live-counts">(\d+) of (\d+) delivered', text)
+    """How many injects the console's counts say are still to come ("2 of 6" delivered: 4)."""
+    found = re.search(r'data-delivered="(\d+)" data-total="(\d+)"', text)
     return int(found.group(2)) - int(found.group(1)) if found else 0
 
 
@@ -423,11 +450,11 @@ def test_pushes_follow_the_rule(world: World, monkeypatch: pytest.MonkeyPatch) -
         grant = {"drill": drill.pk, "user": world.users[role].pk, "role": scope.role}
         page = Connection({**grant, "departments": sorted(scope.departments), "language": "en"}, max_age=60)
         pieces = [piece for piece in rendered.pieces if page.sees(piece)]
-        shown = {piece.subject.pk for piece in pieces if piece.subject is not None and piece.key.startswith("inject-")}
+        html = "".join(piece.html for piece in pieces)
+        shown = {int(n) for n in INJECT_MARK.findall(html)}
         expected = {i.pk for i in Inject.objects.filter(drill=drill) if may_see(world, role, i)}
         if shown != expected:
             failures.append(f"pushes to {role} carry injects {sorted(shown)}, the rule gives {sorted(expected)}")
-        html = "".join(piece.html for piece in pieces)
         leaked = secrets_in(html, world)
         if leaked and role not in SCRIPT_READERS:
             failures.append(f"pushes to {role} show {sorted(leaked)}")
