@@ -119,14 +119,19 @@ def _author_edits(page: Any, world: dict[str, Any], base: str, scenario: int, la
     page.wait_for_selector(f"tr.event-row[data-sequence='1']:has(.event-title:text-is('{title}'))", timeout=WAIT_MS)
     sequences.append(_row_sequence(page, title))
     # And by dragging its handle onto the last row: the whole new order is posted. (Once the table
-    # swapped in by the keyboard move has settled and the timeline has refreshed.)
+    # swapped in by the keyboard move has settled and the timeline has refreshed.) The drag events
+    # are dispatched as the browser sends them: a drag by the mouse moved rows under the pointer
+    # while it travelled, which made the drop row depend on the machine's speed.
     _wait_htmx_idle(page)
-    handle = page.locator(f"tr.event-row:has(.event-title:text-is('{title}')) .drag-handle")
-    last = page.locator("tr.event-row[data-sequence='3']")
-    box = last.bounding_box()
+    handle = f"tr.event-row:has(.event-title:text-is('{title}')) .drag-handle"
+    box = page.locator("tr.event-row[data-sequence='3']").bounding_box()
     assert box is not None
-    # In steps, as a hand moves: the rows passed over make room on the way down.
-    handle.drag_to(last, target_position={"x": 40, "y": box["height"] - 4}, steps=8)  # its lower half: after it
+    carried = page.evaluate_handle("() => new DataTransfer()")
+    page.dispatch_event(handle, "dragstart", {"dataTransfer": carried})
+    over = {"dataTransfer": carried, "clientX": box["x"] + 40, "clientY": box["y"] + box["height"] - 4}
+    page.dispatch_event("tr.event-row[data-sequence='3'] td >> nth=0", "dragover", over)  # its lower half: after it
+    page.dispatch_event(handle, "drop", {"dataTransfer": carried})
+    page.dispatch_event(handle, "dragend", {"dataTransfer": carried})
     page.wait_for_selector(f"tr.event-row[data-sequence='3']:has(.event-title:text-is('{title}'))", timeout=WAIT_MS)
     sequences.append(_row_sequence(page, title))
     page.wait_for_selector("#timeline .tl-step")
