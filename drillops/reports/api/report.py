@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from drillops.core.errors import InvalidInput
 from drillops.departments.api.access import MEMBERS
 from drillops.reports.exports import FORMATS
+from drillops.reports.exports.files import TYPES
 from drillops.reports.exports.outcome import export_or_job, file_response
 from drillops.reports.models import ReportExport
 from drillops.reports.selectors import drill_metrics
@@ -41,7 +42,9 @@ EXPORT_PARAMETERS = [
     ),
 ]
 EXPORT_RESPONSES = {
-    (200, "application/octet-stream"): OpenApiTypes.BINARY,
+    # The file itself, as the format asks (the JSON export is a JSON object).
+    **{(200, media.split(";")[0]): OpenApiTypes.BINARY for media in TYPES.values() if "json" not in media},
+    (200, "application/json"): OpenApiTypes.OBJECT,
     202: OpenApiResponse(OpenApiTypes.OBJECT, description='{"status", "progress", "job"}: being built'),
 }
 
