@@ -41,7 +41,7 @@ EXPORT_PARAMETERS = [
         "the latest published version for everyone else)",
     ),
 ]
-EXPORT_RESPONSES = {
+EXPORT_RESPONSES: dict[int | tuple[int, str], Any] = {
     # The file itself, as the format asks (the JSON export is a JSON object).
     **{(200, media.split(";")[0]): OpenApiTypes.BINARY for media in TYPES.values() if "json" not in media},
     (200, "application/json"): OpenApiTypes.OBJECT,
