@@ -74,6 +74,9 @@ class Inject(TimeStampedModel):
     drill = models.ForeignKey(
         Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="injects", db_index=False
     )
+    # Few index entries per row: resume rewrites every pending row, and each index costs a write per
+    # row (bench/pause.py). No index of their own on event and department (nor on (drill, due_at)):
+    # lookups go through the drill's (drill, department, status) or the (event, department) constraint.
     event = models.ForeignKey(
         ScenarioEvent,
         verbose_name=_("scenario event"),
@@ -81,13 +84,20 @@ class Inject(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="injects",
+        db_index=False,
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="injects"
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="injects", db_index=False
     )
     cause = models.CharField(_("cause"), max_length=16, choices=InjectCause.choices)
     source = models.ForeignKey(
-        "self", verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT, related_name="derived"
+        "self",
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derived",
+        db_index=False,  # indexed where set only (inject_source): scenario rows, the bulk, have none
     )
     marking = models.CharField(_("marking"), max_length=40, default=settings.EXERCISE_MARK, editable=False)
     title = models.CharField(_("title"), max_length=200)
@@ -156,7 +166,7 @@ class Inject(TimeStampedModel):
                 condition=models.Q(delivered_at__isnull=True, status=InjectStatus.PENDING),
             ),
             models.Index(fields=["drill", "department", "status"]),
-            models.Index(fields=["drill", "due_at"]),
+            models.Index(fields=["source"], name="inject_source", condition=models.Q(source__isnull=False)),
             # One escalation per event, step (= level) and target: the dispatcher looks it up to join it.
             models.Index(
                 fields=["drill", "event", "escalation_level", "department"],
