@@ -41,13 +41,14 @@ def wait_for(check: Any, timeout: float = 15) -> None:
 class Stream:
     """One page's stream, read in a thread: the events it received, in order."""
 
-    def __init__(self, base: str, user: Any, drill_id: int) -> None:
+    def __init__(self, base: str, user: Any, drill_id: int, query: str = "") -> None:
+        """`query`: what the page adds to its stream's URL (an inject page: "inject=<id>")."""
         client = Client()
         client.force_login(user)
         rev = (redis_client().get(live_rev_key(drill_id)) or b"0").decode()
         parts = urlsplit(base)
         self.conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
-        path = reverse("drill_stream", args=[drill_id]) + f"?rev={rev}"
+        path = reverse("drill_stream", args=[drill_id]) + f"?{query + '&' if query else ''}rev={rev}"
         self.conn.request("GET", path, headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"})
         self.response = self.conn.getresponse()
         self.events: list[tuple[str, Any]] = []

@@ -5,12 +5,8 @@ pushed as its own pieces and can be fetched alone."""
 
 from __future__ import annotations
 
-import http.client
-import threading
 import time
 from datetime import timedelta
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -210,27 +206,10 @@ def test_the_targets_page_hears_when_a_department_joins_the_escalation_or_answer
         stream.close()
 
 
-class PageStream(Stream):
-    """The stream as one inject's page opens it: its URL names the inject."""
-
-    def __init__(self, base: str, user: Any, drill_id: int, inject_id: int) -> None:
-        client = Client()
-        client.force_login(user)
-        rev = (redis_client().get(live_rev_key(drill_id)) or b"0").decode()
-        parts = urlsplit(base)
-        self.conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
-        path = reverse("drill_stream", args=[drill_id]) + f"?inject={inject_id}&rev={rev}"
-        self.conn.request("GET", path, headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"})
-        self.response = self.conn.getresponse()
-        self.events = []
-        self.opened = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-        assert self.response.status == 200 and self.opened.wait(10)
-
-
 def test_only_the_inject_page_gets_its_own_pieces(asgi_server, escalated, exec_staff, six, cs_staff):  # noqa: F811
     drill, escalation = escalated
-    detail = PageStream(asgi_server, exec_staff, drill.pk, escalation.pk)
+    detail = Stream(asgi_server, exec_staff, drill.pk, query=f"inject={escalation.pk}")  # its inject page
+    assert detail.response.status == 200 and detail.opened.wait(10)
     console = Stream(asgi_server, exec_staff, drill.pk)
     assert console.opened.wait(10)
     try:
